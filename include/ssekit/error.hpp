@@ -1,0 +1,41 @@
+#ifndef SSEKIT_ERROR_HPP
+#define SSEKIT_ERROR_HPP
+
+#include <boost/system/error_code.hpp>
+
+#include <type_traits>
+
+namespace ssekit {
+
+/** Errors of ssekit's own, in the category named "ssekit".
+
+    They are reported the Asio way: as a `boost::system::error_code` where the
+    caller decides, or as a `boost::system::system_error` thrown out of an
+    awaited operation.
+*/
+enum class error {
+    /// The session was closed (by `close()`, by the handler returning or by the
+    /// peer going away); nothing was written.
+    session_closed = 1,
+
+    /// An event field cannot be written without changing its meaning on the
+    /// wire: `event` or `id` holds CR or LF, `id` holds NUL, or `retry` is
+    /// negative (WHATWG HTML, "Server-sent events", 9.2.5-9.2.6).
+    invalid_field,
+
+    /// The server is stopping; the operation was not started.
+    server_stopped,
+};
+
+/** The category of ssekit's errors; its name is "ssekit". */
+const boost::system::error_category& ssekit_category() noexcept;
+
+/** Makes an error_code of ssekit's category; found by ADL. */
+boost::system::error_code make_error_code(error e) noexcept;
+
+} // namespace ssekit
+
+template <>
+struct boost::system::is_error_code_enum<ssekit::error> : std::true_type {};
+
+#endif

@@ -1,0 +1,93 @@
+#ifndef SSEKIT_REQUEST_HPP
+#define SSEKIT_REQUEST_HPP
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ssekit {
+namespace detail {
+class HttpConnection;
+}
+
+/// Name-value pairs in the order they came, values percent-decoded.
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+/** The HTTP request that reached a handler: Ktor's `call.request`.
+
+    The request target is split with Boost.URL: `path()` and the query
+    parameters are percent-decoded; `target()` is the raw text.
+
+    @par Thread Safety
+    Immutable once the handler runs; safe to read from any thread.
+
+    @par Example
+    @code
+    server.sse("/rooms/{room}", [](ssekit::ServerSSESession& session) -> asio::awaitable<void> {
+        const ssekit::Request& call = session.call();
+        std::string room{call.path_param("room").value()};
+        std::string since{call.query("since").value_or("0")};
+        co_await session.send("joined " + room + " since " + since);
+    });
+    @endcode
+*/
+class Request {
+public:
+    using message_type = boost::beast::http::request<boost::beast::http::string_body>;
+
+    /** Takes a parsed request.
+
+        @throws boost::system::system_error with `boost::urls::error` codes when
+        the target is not an origin-form URI (`/path?query`).
+    */
+    explicit Request(message_type message);
+
+    boost::beast::http::verb method() const noexcept { return message_.method(); }
+    std::string_view method_string() const noexcept { return message_.method_string(); }
+
+    /// The request target as sent, e.g. `/rooms/a%20b?x=1`.
+    std::string_view target() const noexcept { return message_.target(); }
+
+    /// The percent-decoded path, e.g. `/rooms/a b`.
+    const std::string& path() const noexcept { return path_; }
+
+    /// The first value of query parameter `name`, percent-decoded, if present.
+    std::optional<std::string_view> query(std::string_view name) const noexcept;
+    const Params& query_params() const noexcept { return query_params_; }
+
+    /// The first value of header `name` (case-insensitive), if present.
+    std::optional<std::string_view> header(std::string_view name) const noexcept;
+    const boost::beast::http::fields& headers() const noexcept { return message_; }
+
+    /// The value a `{name}` segment of the route pattern matched, if any.
+    std::optional<std::string_view> path_param(std::string_view name) const noexcept;
+    const Params& path_params() const noexcept { return path_params_; }
+
+    /// The request body (plain routes; empty for SSE requests).
+    const std::string& body() const noexcept { return message_.body(); }
+
+    /// 11 for HTTP/1.1, 10 for HTTP/1.0.
+    unsigned version() const noexcept { return message_.version(); }
+    bool keep_alive() const noexcept { return message_.keep_alive(); }
+
+    /// The whole Beast message, for what the accessors above do not cover.
+    const message_type& message() const noexcept { return message_; }
+
+private:
+    friend class detail::HttpConnection; // fills path_params_ once the route matched
+
+    message_type message_;
+    std::string path_;
+    Params query_params_;
+    Params path_params_;
+};
+
+} // namespace ssekit
+
+#endif

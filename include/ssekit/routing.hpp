@@ -1,0 +1,128 @@
+#ifndef SSEKIT_ROUTING_HPP
+#define SSEKIT_ROUTING_HPP
+
+#include <ssekit/detail/http_handler.hpp>
+#include <ssekit/request.hpp>
+#include <ssekit/response.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/fwd.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ssekit {
+
+class ServerSSESession;
+
+/** An SSE endpoint: a coroutine that owns the stream until it returns. */
+using SseHandler = std::function<boost::asio::awaitable<void>(ServerSSESession&)>;
+
+/** Turns a JSON value into the text of a `data` field (Ktor's `serialize`). */
+using JsonSerializer = std::function<std::string(const boost::json::value&)>;
+
+/** Per-route settings of an SSE endpoint. */
+struct SseRouteOptions {
+    /// How `session.send(value)` renders typed values; empty means
+    /// `boost::json::serialize` (compact JSON).
+    JsonSerializer serialize{};
+    /// Extra response headers (CORS, for instance), written after the SSE ones.
+    Params headers{};
+};
+
+/** The route a request matched, or why none did. */
+struct RouteMatch {
+    enum class Outcome { sse, http, not_found, method_not_allowed };
+
+    Outcome outcome = Outcome::not_found;
+    const SseHandler* sse_handler = nullptr;
+    const SseRouteOptions* sse_options = nullptr;
+    const HttpHandler* http_handler = nullptr;
+    /// Values of the pattern's `{name}` segments.
+    Params path_params;
+    /// For `method_not_allowed`: the methods the path accepts, e.g. "GET, POST".
+    std::string allow;
+};
+
+/** Maps method and path to handlers.
+
+    A pattern is a path whose segments are literals or `{name}` parameters:
+    `/rooms/{room}/events`. A parameter matches one whole, non-empty,
+    percent-decoded segment. Literal routes and parameter routes are tried in
+    the order they were added; SSE routes answer `GET`. A path that some route
+    matches with another method gets `405` with `Allow`; a path no route
+    matches goes to the fallback SSE route, if one was set, else gets `404`.
+
+    @par Thread Safety
+    Add routes before the server starts; matching is then read-only and safe
+    from any thread.
+
+    @par Example
+    @code
+    ssekit::Router& routes = server.routes();
+    routes.sse("/rooms/{room}", room_stream);
+    routes.post("/rooms/{room}", post_message);
+    routes.get("/", [](const ssekit::Request&) { return ssekit::Response::html(page); });
+    @endcode
+*/
+class Router {
+public:
+    /** Adds an SSE endpoint at `pattern` (a GET route).
+        @throws std::invalid_argument for a malformed or duplicate pattern.
+    */
+    Router& sse(std::string_view pattern, SseHandler handler, SseRouteOptions options = {});
+
+    /** Sets the SSE endpoint for every GET path that no other route matches. */
+    Router& sse(SseHandler handler, SseRouteOptions options = {});
+
+    /** Adds a plain route; `handler` returns `Response` or `asio::awaitable<Response>`.
+        @throws std::invalid_argument for a malformed or duplicate pattern.
+    */
+    template <class F>
+    Router& get(std::string_view pattern, F&& handler)
+    {
+        return route(boost::beast::http::verb::get, pattern, detail::to_http_handler(std::forward<F>(handler)));
+    }
+
+    /// As `get`, for POST.
+    template <class F>
+    Router& post(std::string_view pattern, F&& handler)
+    {
+        return route(boost::beast::http::verb::post, pattern, detail::to_http_handler(std::forward<F>(handler)));
+    }
+
+    /// Adds a plain route for any method.
+    Router& route(boost::beast::http::verb method, std::string_view pattern, HttpHandler handler);
+
+    /// Finds the route for a percent-decoded path.
+    RouteMatch match(boost::beast::http::verb method, std::string_view path) const;
+
+private:
+    struct Segment {
+        std::string text{};
+        bool is_param = false;
+    };
+    struct Route {
+        boost::beast::http::verb method{};
+        std::string pattern{};
+        std::vector<Segment> segments{};
+        HttpHandler http_handler{}; // empty for SSE routes
+        SseHandler sse_handler{};
+        SseRouteOptions sse_options{};
+    };
+
+    void add(Route route);
+    static std::vector<Segment> parse_pattern(std::string_view pattern);
+    static bool matches(const Route& route, const std::vector<std::string_view>& segments, Params* params);
+
+    std::vector<Route> routes_;
+    std::optional<Route> fallback_sse_;
+};
+
+} // namespace ssekit
+
+#endif

@@ -1,0 +1,197 @@
+#ifndef SSEKIT_SESSION_HPP
+#define SSEKIT_SESSION_HPP
+
+#include <ssekit/detail/co_await_temporary.hpp>
+#include <ssekit/event.hpp>
+#include <ssekit/request.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
+
+#include <chrono>
+#include <concepts>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace ssekit {
+namespace detail {
+class SessionCore;
+}
+
+/** How a session's heartbeat beats; defaults as Ktor's `heartbeat { }`. */
+struct HeartbeatOptions {
+    /// Time between beats.
+    std::chrono::steady_clock::duration period = std::chrono::seconds(30);
+    /// What each beat sends; by default a comment line, which browsers ignore.
+    ServerSentEvent event = ServerSentEvent{.comments = "heartbeat"};
+    /// Beat only after `period` without any other event (as axum and Mercure
+    /// do), instead of every `period` whatever was sent.
+    bool only_when_idle = false;
+};
+
+/** A value Boost.JSON can convert: built-in types, containers, Boost.Describe
+    structs, and types with a `tag_invoke(value_from_tag, ...)` overload. */
+template <class T>
+concept JsonConvertible = boost::json::has_value_from<T>::value &&
+                          !std::convertible_to<const T&, std::string_view> &&
+                          !std::same_as<std::remove_cvref_t<T>, ServerSentEvent>;
+
+/** The stream of one SSE response, handed to the route's handler: Ktor's
+    `ServerSSESession`.
+
+    Everything a handler sends is encoded once and queued; the session's
+    single writer gathers what is queued into one write, so events from
+    concurrent senders and heartbeats never interleave. When the handler
+    returns (or throws), what was queued is flushed and the response ends
+    with the chunked terminator; `close()` does the same early.
+
+    @par Thread Safety
+    Call the session's functions from its executor (`get_executor()`): the
+    handler and the coroutines it spawns there. Handler, heartbeat, reader
+    and writer share that executor, so the session needs no lock even when
+    the server runs several threads.
+
+    @par Cancellation
+    When the client goes away, or the server stops, the handler's pending
+    `co_await` (a `send`, a `delay`, any cancellable Asio operation) completes
+    with `boost::asio::error::operation_aborted`; the handler should let that
+    exception end it. The same happens after `close()`.
+
+    @par Example
+    @code
+    server.sse("/events", [](ssekit::ServerSSESession& session) -> asio::awaitable<void> {
+        session.heartbeat({.period = 10s});
+        for (int i = 0; i < 6; ++i) {
+            ssekit::ServerSentEvent event{.data = "this is SSE #" + std::to_string(i), .id = std::to_string(i)};
+            co_await session.send(event);
+            co_await ssekit::delay(1s);
+        }
+    });
+    @endcode
+*/
+class ServerSSESession {
+public:
+    using executor_type = boost::asio::any_io_executor;
+
+    ServerSSESession(const ServerSSESession&) = delete;
+    ServerSSESession& operator=(const ServerSSESession&) = delete;
+
+    /// The request that opened the stream: path, query, headers, path parameters.
+    const Request& call() const noexcept;
+
+    /// The `Last-Event-ID` header the client sent when reconnecting, if any.
+    std::optional<std::string_view> last_event_id() const noexcept;
+
+    /** Queues `event` for the client.
+
+        The event is encoded at the call; the returned awaitable queues it.
+        It completes once the event is queued, at once unless the session's
+        queue holds more than its byte bound (`ServerOptions::max_queued_bytes`):
+        then it waits until the client has taken enough (backpressure).
+
+        @par Example
+        @code
+        ssekit::ServerSentEvent event{.data = "tick", .event = "clock", .id = std::to_string(n)};
+        co_await session.send(event);
+        @endcode
+        With g++ 12, build the event in its own statement as above: g++ 12
+        double-destroys an aggregate temporary written inside `co_await`, so
+        `co_await session.send(ServerSentEvent{...})` is refused at compile
+        time there (see README, "g++ 12").
+
+        @throws boost::system::system_error `error::invalid_field` at the call
+        if `validate_event` refuses the event (nothing is queued); from the
+        awaitable, `error::session_closed` after `close()`, after the handler's
+        stream ended or once the client left, and `operation_aborted` if
+        cancelled while waiting.
+    */
+    boost::asio::awaitable<void> send(const ServerSentEvent& event);
+
+    /// As above, for an event that is not an lvalue (refused by g++ 12, see above).
+    template <class E>
+        requires std::same_as<E, ServerSentEvent>
+    boost::asio::awaitable<void> send(E&& event)
+    {
+        static_assert(!detail::unsafe_co_await_temporary<E>,
+                      "g++ 12 double-destroys a ServerSentEvent temporary inside co_await: declare it first, "
+                      "`ssekit::ServerSentEvent event{...}; co_await session.send(event);`");
+        return send(static_cast<const ServerSentEvent&>(event));
+    }
+
+    /// Ktor's `send(data, event, id)`; safe with temporaries on every compiler.
+    boost::asio::awaitable<void> send(std::string data, std::optional<std::string> event = std::nullopt,
+                                      std::optional<std::string> id = std::nullopt);
+
+    /** Sends `value` as JSON in the `data` field, rendered by the route's
+        `SseRouteOptions::serialize` (compact JSON by default). The value is
+        converted at the call.
+
+        @par Example
+        @code
+        struct Customer { int id; std::string first_name; std::string last_name; };
+        BOOST_DESCRIBE_STRUCT(Customer, (), (id, first_name, last_name))
+        const Customer customer{0, "Jet", "Brains"};
+        co_await session.send(customer);  // data: {"id":0,"first_name":"Jet","last_name":"Brains"}
+        @endcode
+    */
+    template <class T>
+        requires JsonConvertible<std::remove_cvref_t<T>>
+    boost::asio::awaitable<void> send(T&& value)
+    {
+        static_assert(!detail::unsafe_co_await_temporary<T>,
+                      "g++ 12 double-destroys an aggregate temporary inside co_await: declare the value first, "
+                      "then `co_await session.send(value);`");
+        return send_json(boost::json::value_from(value));
+    }
+
+    /// Sends `serializer(value)` in the `data` field.
+    template <class T, class Serializer>
+        requires std::invocable<Serializer&, const std::remove_cvref_t<T>&> &&
+                 std::convertible_to<std::invoke_result_t<Serializer&, const std::remove_cvref_t<T>&>, std::string>
+    boost::asio::awaitable<void> send(T&& value, Serializer serializer)
+    {
+        static_assert(!detail::unsafe_co_await_temporary<T>,
+                      "g++ 12 double-destroys an aggregate temporary inside co_await: declare the value first");
+        return send(std::string(serializer(static_cast<const std::remove_cvref_t<T>&>(value))));
+    }
+
+    /// Sends a JSON value, rendered by the route's serializer.
+    boost::asio::awaitable<void> send_json(boost::json::value value);
+
+    /** Starts (or re-tunes) the heartbeat: `options.event` every
+        `options.period`, concurrently with the handler on the session's
+        executor, until the session closes. A beat is skipped when the
+        session's queue is over its bound.
+
+        @throws boost::system::system_error `error::invalid_field` if the event
+        cannot be encoded.
+    */
+    void heartbeat(HeartbeatOptions options = {});
+
+    /** Ends the stream early: what is queued is flushed, the response ends,
+        later sends fail with `error::session_closed`, and the handler's
+        pending or next `co_await` completes with `operation_aborted`.
+        Calling it again does nothing. */
+    void close() noexcept;
+
+    /// True once the stream no longer takes events (closed, ended or client gone).
+    bool is_closed() const noexcept;
+
+    /// The executor the handler, heartbeat and writer run on.
+    executor_type get_executor() const noexcept;
+
+private:
+    friend class detail::SessionCore;
+    explicit ServerSSESession(detail::SessionCore& core) noexcept : core_(core) {}
+    boost::asio::awaitable<void> send_encoded(std::string bytes);
+
+    detail::SessionCore& core_;
+};
+
+} // namespace ssekit
+
+#endif

@@ -1,0 +1,14 @@
+#ifndef SSEKIT_SSEKIT_HPP
+#define SSEKIT_SSEKIT_HPP
+
+#include <ssekit/delay.hpp>
+#include <ssekit/error.hpp>
+#include <ssekit/event.hpp>
+#include <ssekit/request.hpp>
+#include <ssekit/response.hpp>
+#include <ssekit/routing.hpp>
+#include <ssekit/server.hpp>
+#include <ssekit/session.hpp>
+#include <ssekit/version.hpp>
+
+#endif

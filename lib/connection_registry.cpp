@@ -1,0 +1,59 @@
+#include "connection_registry.hpp"
+
+#include "http_connection.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <vector>
+
+namespace ssekit::detail {
+
+std::uint64_t ConnectionRegistry::add(boost::asio::any_io_executor executor, HttpConnection& connection)
+{
+    std::lock_guard lock(mutex_);
+    std::uint64_t id = next_id_++;
+    live_.emplace(id, Entry{std::move(executor), &connection});
+    return id;
+}
+
+void ConnectionRegistry::remove(std::uint64_t id)
+{
+    std::lock_guard lock(mutex_);
+    live_.erase(id);
+}
+
+bool ConnectionRegistry::stopping() const
+{
+    std::lock_guard lock(mutex_);
+    return stopping_;
+}
+
+void ConnectionRegistry::shut_down_all(std::shared_ptr<const void> owner)
+{
+    std::vector<std::pair<std::uint64_t, boost::asio::any_io_executor>> targets;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        for (const auto& [id, entry] : live_)
+            targets.emplace_back(id, entry.executor);
+    }
+    for (auto& [id, executor] : targets)
+        boost::asio::post(executor, [this, owner, id = id] { shut_down(id); });
+}
+
+void ConnectionRegistry::shut_down(std::uint64_t id)
+{
+    // Runs on the connection's executor, where it removes itself: found here
+    // means alive until this returns.
+    HttpConnection* connection = nullptr;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = live_.find(id);
+        if (it == live_.end())
+            return;
+        connection = it->second.connection;
+    }
+    connection->shut_down();
+}
+
+} // namespace ssekit::detail

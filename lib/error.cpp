@@ -1,0 +1,40 @@
+#include <ssekit/error.hpp>
+
+#include <string>
+
+namespace ssekit {
+namespace {
+
+class ssekit_error_category final : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "ssekit"; }
+
+    std::string message(int value) const override
+    {
+        switch (static_cast<error>(value)) {
+        case error::session_closed:
+            return "the SSE session is closed";
+        case error::invalid_field:
+            return "invalid event field: event and id cannot hold CR or LF, id cannot hold NUL, "
+                   "retry cannot be negative";
+        case error::server_stopped:
+            return "the server is stopping";
+        }
+        return "unknown ssekit error";
+    }
+};
+
+} // namespace
+
+const boost::system::error_category& ssekit_category() noexcept
+{
+    static const ssekit_error_category category;
+    return category;
+}
+
+boost::system::error_code make_error_code(error e) noexcept
+{
+    return {static_cast<int>(e), ssekit_category()};
+}
+
+} // namespace ssekit

@@ -1,0 +1,246 @@
+#include "http_connection.hpp"
+
+#include "session_core.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <array>
+#include <optional>
+#include <string_view>
+
+namespace ssekit::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// How long a refused client gets to read our answer before the close.
+constexpr auto linger_time = std::chrono::seconds(1);
+constexpr std::size_t linger_bytes = 64 * 1024;
+
+bool is_header_text(std::string_view text) noexcept
+{
+    return text.find_first_of("\r\n") == std::string_view::npos && text.find('\0') == std::string_view::npos;
+}
+
+// The status a request gets when it cannot be read, or none: then the
+// connection closes without a word (the client left, or sent nothing).
+std::optional<http::status> status_for_unreadable(const error_code& ec, bool got_bytes)
+{
+    if (ec == beast::error::timeout)
+        return got_bytes ? std::optional(http::status::request_timeout) : std::nullopt;
+    if (ec == http::error::header_limit)
+        return http::status::request_header_fields_too_large;
+    if (ec == http::error::body_limit)
+        return http::status::payload_too_large;
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message)
+        return std::nullopt;
+    if (ec.category() == http::make_error_code(http::error::bad_target).category())
+        return http::status::bad_request;
+    return std::nullopt; // a socket error: nobody to answer
+}
+
+} // namespace
+
+HttpConnection::HttpConnection(asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared)
+    : stream_(std::move(socket)), shared_(std::move(shared))
+{
+}
+
+asio::awaitable<void> HttpConnection::run()
+{
+    // (g++ 12 miscompiles co_await inside a loop condition: keep it a statement.)
+    while (!stopping_) {
+        bool keep_alive = co_await serve_one();
+        if (!keep_alive)
+            break;
+    }
+    close();
+}
+
+asio::awaitable<bool> HttpConnection::serve_one()
+{
+    const ServerOptions& options = shared_->options;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(options.max_header_bytes, UINT32_MAX)));
+    parser.body_limit(options.max_body_bytes);
+
+    // One deadline for the whole request: a slow drip of header bytes
+    // (slowloris) gets no more time than an idle connection.
+    stream_.expires_after(options.request_timeout);
+    auto [ec, _] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
+    if (!ec && !parser.is_done()) {
+        auto expect = parser.get().find(http::field::expect);
+        if (expect != parser.get().end() && beast::iequals(expect->value(), "100-continue")) {
+            static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+            std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(go_on), use_tuple);
+        }
+        if (!ec)
+            std::tie(ec, std::ignore) = co_await http::async_read(stream_, buffer_, parser, use_tuple);
+    }
+    if (ec) {
+        if (auto status = status_for_unreadable(ec, parser.got_some() || buffer_.size() > 0))
+            co_await refuse(*status);
+        co_return false;
+    }
+    stream_.expires_never();
+    if (stopping_)
+        co_return false;
+    co_return co_await dispatch(parser.release());
+}
+
+asio::awaitable<bool> HttpConnection::dispatch(Request::message_type message)
+{
+    const unsigned version = message.version();
+    std::optional<Request> request;
+    try {
+        request.emplace(std::move(message));
+    } catch (const boost::system::system_error&) {
+        // the target is not origin-form; answered below, outside the handler
+    }
+    if (!request) {
+        co_await refuse(http::status::bad_request);
+        co_return false;
+    }
+
+    std::string_view target = request->target();
+    RouteMatch match = shared_->router.match(request->method(), target.substr(0, target.find('?')));
+    switch (match.outcome) {
+    case RouteMatch::Outcome::not_found:
+        co_return co_await write_response(Response::status_only(http::status::not_found), version,
+                                          request->keep_alive());
+    case RouteMatch::Outcome::method_not_allowed: {
+        Response response = Response::status_only(http::status::method_not_allowed);
+        response.headers.emplace_back("Allow", match.allow);
+        co_return co_await write_response(std::move(response), version, request->keep_alive());
+    }
+    case RouteMatch::Outcome::sse:
+        request->path_params_ = std::move(match.path_params);
+        co_await serve_sse(*request, match);
+        co_return false;
+    case RouteMatch::Outcome::http:
+        break;
+    }
+
+    request->path_params_ = std::move(match.path_params);
+    std::optional<Response> response;
+    try {
+        response = co_await (*match.http_handler)(*request);
+    } catch (...) {
+        shared_->report_handler_error(*request, std::current_exception());
+    }
+    if (!response)
+        response = Response::status_only(http::status::internal_server_error);
+    co_return co_await write_response(std::move(*response), version, request->keep_alive());
+}
+
+asio::awaitable<void> HttpConnection::serve_sse(Request& request, const RouteMatch& match)
+{
+    SessionCore core(beast::get_lowest_layer(stream_).socket(), request,
+                     SessionCore::Settings{
+                         .route = *match.sse_options,
+                         .max_queued_bytes = shared_->options.max_queued_bytes,
+                         .report_handler_error =
+                             [this, &request](std::exception_ptr error) {
+                                 shared_->report_handler_error(request, error);
+                             },
+                     });
+    session_ = &core;
+    co_await core.run(*match.sse_handler);
+    session_ = nullptr;
+}
+
+asio::awaitable<bool> HttpConnection::write_response(Response response, unsigned version, bool keep_alive)
+{
+    http::response<http::string_body> message{response.status, version};
+    message.set(http::field::server, "ssekit");
+    message.set(http::field::content_type, response.content_type);
+    bool headers_ok = is_header_text(response.content_type);
+    for (const auto& [name, value] : response.headers) {
+        headers_ok = headers_ok && is_header_text(name) && is_header_text(value) && !name.empty();
+        if (headers_ok)
+            message.insert(name, value);
+    }
+    if (!headers_ok) {
+        // Writing them would let a handler split the response; refuse instead.
+        std::fputs("ssekit: a handler's response header holds CR, LF or NUL; answering 500\n", stderr);
+        co_await refuse(http::status::internal_server_error);
+        co_return false;
+    }
+    message.body() = std::move(response.body);
+    message.keep_alive(keep_alive && !stopping_);
+    message.prepare_payload();
+
+    stream_.expires_after(shared_->options.request_timeout);
+    auto [ec, _] = co_await http::async_write(stream_, message, use_tuple);
+    stream_.expires_never();
+    co_return !ec && message.keep_alive();
+}
+
+asio::awaitable<void> HttpConnection::refuse(http::status status)
+{
+    Response response = Response::status_only(status);
+    http::response<http::string_body> message{status, 11};
+    message.set(http::field::server, "ssekit");
+    message.set(http::field::content_type, response.content_type);
+    message.body() = std::move(response.body);
+    message.keep_alive(false);
+    message.prepare_payload();
+
+    stream_.expires_after(linger_time);
+    auto [ec, _] = co_await http::async_write(stream_, message, use_tuple);
+    if (ec)
+        co_return;
+    // Closing with unread request bytes would send RST, which can destroy our
+    // answer before the client reads it: say we are done, then drain a little.
+    error_code ignored;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    std::array<char, 4096> scratch;
+    for (std::size_t drained = 0; drained < linger_bytes;) {
+        auto [read_ec, n] = co_await stream_.async_read_some(asio::buffer(scratch), use_tuple);
+        if (read_ec)
+            break;
+        drained += n;
+    }
+}
+
+asio::awaitable<void> HttpConnection::refuse_over_capacity()
+{
+    co_await refuse(http::status::service_unavailable);
+    close();
+}
+
+void HttpConnection::shut_down() noexcept
+{
+    stopping_ = true;
+    if (session_ != nullptr) {
+        session_->abort();
+        return;
+    }
+    error_code ignored;
+    stream_.socket().close(ignored);
+}
+
+void HttpConnection::close() noexcept
+{
+    error_code ignored;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+}
+
+} // namespace ssekit::detail

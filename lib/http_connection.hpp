@@ -1,0 +1,56 @@
+#ifndef SSEKIT_LIB_HTTP_CONNECTION_HPP
+#define SSEKIT_LIB_HTTP_CONNECTION_HPP
+
+#include "server_shared.hpp"
+
+#include <ssekit/request.hpp>
+#include <ssekit/response.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <memory>
+
+namespace ssekit::detail {
+
+class SessionCore;
+
+/// One accepted TCP connection: reads requests with Beast's parser under the
+/// server's limits, answers plain routes (keep-alive), and hands an SSE
+/// request's socket to a SessionCore until the stream ends.
+class HttpConnection {
+public:
+    HttpConnection(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared);
+
+    /// Serves requests until the connection closes.
+    boost::asio::awaitable<void> run();
+
+    /// Answers 503 and closes: the server is at its connection limit.
+    boost::asio::awaitable<void> refuse_over_capacity();
+
+    /// Ends the connection now (server stop); call on its executor.
+    void shut_down() noexcept;
+
+private:
+    /// Serves one request; false when the connection must close after it.
+    boost::asio::awaitable<bool> serve_one();
+    boost::asio::awaitable<bool> dispatch(Request::message_type message);
+    boost::asio::awaitable<void> serve_sse(Request& request, const RouteMatch& match);
+    boost::asio::awaitable<bool> write_response(Response response, unsigned version, bool keep_alive);
+    /// Answers an error status, then closes gently so the client can read it.
+    boost::asio::awaitable<void> refuse(boost::beast::http::status status);
+    void close() noexcept;
+
+    boost::beast::tcp_stream stream_;
+    boost::beast::flat_buffer buffer_;
+    std::shared_ptr<ServerShared> shared_;
+    SessionCore* session_ = nullptr;
+    bool stopping_ = false;
+};
+
+} // namespace ssekit::detail
+
+#endif

@@ -1,0 +1,142 @@
+#include <ssekit/routing.hpp>
+
+#include <boost/url/parse_path.hpp>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace ssekit {
+
+namespace http = boost::beast::http;
+
+std::vector<Router::Segment> Router::parse_pattern(std::string_view pattern)
+{
+    if (pattern.empty() || pattern.front() != '/')
+        throw std::invalid_argument("route pattern must start with '/': " + std::string(pattern));
+    std::vector<Segment> segments;
+    if (pattern == "/")
+        return segments; // as Boost.URL splits "/": no segment at all
+    std::string_view rest = pattern.substr(1);
+    for (;;) {
+        auto slash = rest.find('/');
+        std::string_view text = rest.substr(0, slash);
+        bool is_param = text.size() >= 2 && text.front() == '{' && text.back() == '}';
+        if (is_param)
+            text = text.substr(1, text.size() - 2);
+        if (text.find_first_of("{}") != std::string_view::npos || (is_param && text.empty()))
+            throw std::invalid_argument("route pattern segment must be a literal or {name}: " +
+                                        std::string(pattern));
+        segments.push_back({std::string(text), is_param});
+        if (slash == std::string_view::npos)
+            break;
+        rest = rest.substr(slash + 1);
+    }
+    return segments;
+}
+
+bool Router::matches(const Route& route, const std::vector<std::string_view>& segments, Params* params)
+{
+    if (route.segments.size() != segments.size())
+        return false;
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        const Segment& expected = route.segments[i];
+        if (expected.is_param ? segments[i].empty() : expected.text != segments[i])
+            return false;
+    }
+    if (params != nullptr)
+        for (std::size_t i = 0; i < segments.size(); ++i)
+            if (route.segments[i].is_param)
+                params->emplace_back(route.segments[i].text, segments[i]);
+    return true;
+}
+
+void Router::add(Route route)
+{
+    for (const Route& existing : routes_)
+        if (existing.method == route.method && existing.pattern == route.pattern)
+            throw std::invalid_argument("route already defined: " + std::string(http::to_string(route.method)) +
+                                        " " + route.pattern);
+    routes_.push_back(std::move(route));
+}
+
+Router& Router::sse(std::string_view pattern, SseHandler handler, SseRouteOptions options)
+{
+    add(Route{.method = http::verb::get,
+              .pattern = std::string(pattern),
+              .segments = parse_pattern(pattern),
+              .sse_handler = std::move(handler),
+              .sse_options = std::move(options)});
+    return *this;
+}
+
+Router& Router::sse(SseHandler handler, SseRouteOptions options)
+{
+    fallback_sse_ = Route{.method = http::verb::get,
+                          .pattern = "*",
+                          .sse_handler = std::move(handler),
+                          .sse_options = std::move(options)};
+    return *this;
+}
+
+Router& Router::route(http::verb method, std::string_view pattern, HttpHandler handler)
+{
+    add(Route{.method = method,
+              .pattern = std::string(pattern),
+              .segments = parse_pattern(pattern),
+              .http_handler = std::move(handler)});
+    return *this;
+}
+
+RouteMatch Router::match(http::verb method, std::string_view path) const
+{
+    RouteMatch result;
+    auto parsed = boost::urls::parse_path(boost::core::string_view(path.data(), path.size()));
+    if (!parsed || !parsed->is_absolute())
+        return result;
+    std::vector<std::string> decoded;
+    decoded.reserve(parsed->size());
+    for (auto segment : *parsed)
+        decoded.push_back(segment.decode());
+    std::vector<std::string_view> segments(decoded.begin(), decoded.end());
+
+    auto found = [&](const Route& route) {
+        result.path_params.clear();
+        matches(route, segments, &result.path_params);
+        if (route.sse_handler) {
+            result.outcome = RouteMatch::Outcome::sse;
+            result.sse_handler = &route.sse_handler;
+            result.sse_options = &route.sse_options;
+        } else {
+            result.outcome = RouteMatch::Outcome::http;
+            result.http_handler = &route.http_handler;
+        }
+        return result;
+    };
+
+    for (const Route& route : routes_)
+        if (route.method == method && matches(route, segments, nullptr))
+            return found(route);
+
+    if (method == http::verb::get && fallback_sse_)
+        return found(*fallback_sse_);
+
+    std::vector<http::verb> allowed;
+    auto allow = [&](http::verb m) {
+        if (std::find(allowed.begin(), allowed.end(), m) != allowed.end())
+            return;
+        allowed.push_back(m);
+        if (!result.allow.empty())
+            result.allow += ", ";
+        result.allow += http::to_string(m);
+    };
+    for (const Route& route : routes_)
+        if (matches(route, segments, nullptr))
+            allow(route.method);
+    if (fallback_sse_)
+        allow(http::verb::get);
+    if (!result.allow.empty())
+        result.outcome = RouteMatch::Outcome::method_not_allowed;
+    return result;
+}
+
+} // namespace ssekit

@@ -1,0 +1,202 @@
+#include <ssekit/server.hpp>
+
+#include "http_connection.hpp"
+#include "io_context_pool.hpp"
+#include "server_shared.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+namespace ssekit {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Printed, not thrown: these end a coroutine nobody awaits.
+void log_unexpected(const char* where, std::exception_ptr error) noexcept
+{
+    if (!error)
+        return;
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "ssekit: %s: %s\n", where, e.what());
+    } catch (...) {
+        std::fprintf(stderr, "ssekit: %s: unknown exception\n", where);
+    }
+}
+
+asio::awaitable<void> serve_connection(tcp::socket socket, std::shared_ptr<detail::ServerShared> shared)
+{
+    detail::HttpConnection connection(std::move(socket), shared);
+    if (shared->connection_count.fetch_add(1) >= shared->options.max_connections) {
+        co_await connection.refuse_over_capacity();
+        shared->connection_count.fetch_sub(1);
+        co_return;
+    }
+    auto id = shared->registry.add(co_await asio::this_coro::executor, connection);
+    // A stop() that ran before this registration could not reach us.
+    if (shared->registry.stopping())
+        connection.shut_down();
+    co_await connection.run();
+    shared->registry.remove(id);
+    shared->connection_count.fetch_sub(1);
+}
+
+} // namespace
+
+struct Server::State {
+    explicit State(ServerOptions options) : shared(std::make_shared<detail::ServerShared>(std::move(options))) {}
+
+    asio::any_io_executor accept_executor() const
+    {
+        return user_executor ? *user_executor : asio::any_io_executor(pool->first().get_executor());
+    }
+
+    asio::any_io_executor connection_executor()
+    {
+        return user_executor ? asio::make_strand(*user_executor) : pool->next_executor();
+    }
+
+    /// Accepts until the acceptor closes; holds `state` so a server on a
+    /// user's executor may be destroyed while the loop winds down.
+    static asio::awaitable<void> accept_loop(std::shared_ptr<State> state, tcp::acceptor& acceptor);
+
+    std::shared_ptr<detail::ServerShared> shared;
+    std::optional<detail::IoContextPool> pool;
+    std::optional<asio::any_io_executor> user_executor;
+    std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+};
+
+asio::awaitable<void> Server::State::accept_loop(std::shared_ptr<State> state, tcp::acceptor& acceptor)
+{
+    for (;;) {
+        auto executor = state->connection_executor();
+        auto [ec, socket] = co_await acceptor.async_accept(executor, use_tuple);
+        if (!acceptor.is_open() || ec == asio::error::operation_aborted)
+            co_return;
+        if (ec) {
+            // Out of descriptors, most likely: let connections end, then retry,
+            // rather than spinning on the error.
+            std::fprintf(stderr, "ssekit: accept failed: %s\n", ec.message().c_str());
+            asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+            co_await pause.async_wait(use_tuple);
+            continue;
+        }
+        error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored); // events are small and must leave now
+        asio::co_spawn(executor, serve_connection(std::move(socket), state->shared),
+                       [](std::exception_ptr error) { log_unexpected("connection", error); });
+    }
+}
+
+Server::Server(ServerOptions options) : state_(std::make_shared<State>(std::move(options)))
+{
+    state_->pool.emplace();
+}
+
+Server::Server(asio::any_io_executor executor, ServerOptions options)
+    : state_(std::make_shared<State>(std::move(options)))
+{
+    state_->user_executor = std::move(executor);
+}
+
+Server::~Server()
+{
+    if (state_->user_executor) {
+        // The user's executor winds the accept loops and connections down;
+        // they keep what they use alive until then.
+        stop();
+        return;
+    }
+    // Our contexts are not running. Acceptors go before their context; the
+    // context then destroys the coroutines still parked in it.
+    state_->acceptors.clear();
+    state_->pool.reset();
+}
+
+Router& Server::routes() noexcept { return state_->shared->router; }
+
+Server& Server::sse(std::string_view pattern, SseHandler handler, SseRouteOptions options)
+{
+    routes().sse(pattern, std::move(handler), std::move(options));
+    return *this;
+}
+
+Server& Server::sse(SseHandler handler, SseRouteOptions options)
+{
+    routes().sse(std::move(handler), std::move(options));
+    return *this;
+}
+
+tcp::endpoint Server::listen(std::string_view address, std::uint16_t port)
+{
+    auto executor = state_->accept_executor();
+    tcp::resolver resolver(executor);
+    auto results = resolver.resolve(std::string(address), std::to_string(port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service);
+    tcp::endpoint endpoint = results.begin()->endpoint();
+
+    auto acceptor = std::make_unique<tcp::acceptor>(executor);
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(tcp::acceptor::reuse_address(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    endpoint = acceptor->local_endpoint();
+
+    asio::co_spawn(executor, State::accept_loop(state_, *acceptor),
+                   [](std::exception_ptr error) { log_unexpected("accept loop", error); });
+    state_->acceptors.push_back(std::move(acceptor));
+    return endpoint;
+}
+
+std::uint16_t Server::port() const noexcept
+{
+    if (state_->acceptors.empty())
+        return 0;
+    error_code ec;
+    auto endpoint = state_->acceptors.front()->local_endpoint(ec);
+    return ec ? 0 : endpoint.port();
+}
+
+void Server::run(std::size_t threads)
+{
+    if (!state_->pool)
+        throw std::logic_error("ssekit::Server::run: this server runs on the executor it was given");
+    state_->pool->run(threads);
+}
+
+void Server::stop()
+{
+    // Everything below touches the acceptors, which live on the accept
+    // executor: do it there, whatever thread asked.
+    asio::post(state_->accept_executor(), [state = state_] {
+        for (auto& acceptor : state->acceptors) {
+            error_code ignored;
+            acceptor->close(ignored);
+        }
+        state->shared->registry.shut_down_all(state->shared);
+        if (state->pool)
+            state->pool->release();
+    });
+}
+
+asio::any_io_executor Server::get_executor() const { return state_->accept_executor(); }
+
+std::size_t Server::connection_count() const noexcept { return state_->shared->connection_count.load(); }
+
+} // namespace ssekit

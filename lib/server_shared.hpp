@@ -1,0 +1,31 @@
+#ifndef SSEKIT_LIB_SERVER_SHARED_HPP
+#define SSEKIT_LIB_SERVER_SHARED_HPP
+
+#include "connection_registry.hpp"
+
+#include <ssekit/routing.hpp>
+#include <ssekit/server.hpp>
+
+#include <atomic>
+#include <exception>
+
+namespace ssekit::detail {
+
+/// What every connection of one server reads; connections hold it by
+/// shared_ptr, so it outlives the Server object when a user's executor still
+/// runs their last steps.
+struct ServerShared {
+    explicit ServerShared(ServerOptions opts) : options(std::move(opts)) {}
+
+    /// Hands a handler's escaped exception to the hook, or prints it.
+    void report_handler_error(const Request& request, std::exception_ptr error) const noexcept;
+
+    Router router;
+    const ServerOptions options;
+    ConnectionRegistry registry;
+    std::atomic<std::size_t> connection_count{0};
+};
+
+} // namespace ssekit::detail
+
+#endif

@@ -1,0 +1,103 @@
+#ifndef SSEKIT_LIB_SESSION_CORE_HPP
+#define SSEKIT_LIB_SESSION_CORE_HPP
+
+#include <ssekit/event.hpp>
+#include <ssekit/request.hpp>
+#include <ssekit/routing.hpp>
+#include <ssekit/session.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <string>
+
+namespace ssekit::detail {
+
+/// The state and coroutines of one SSE response: the handler, a writer that
+/// alone writes to the socket, a reader that notices the peer leaving, and
+/// an optional heartbeat, all on the socket's executor.
+class SessionCore {
+public:
+    struct Settings {
+        const SseRouteOptions& route;
+        std::size_t max_queued_bytes;
+        /// Called with an exception the handler let escape (not expected ends).
+        std::function<void(std::exception_ptr)> report_handler_error;
+    };
+
+    SessionCore(boost::asio::ip::tcp::socket& socket, const Request& request, Settings settings);
+    SessionCore(const SessionCore&) = delete;
+    SessionCore& operator=(const SessionCore&) = delete;
+
+    /// Streams until the handler has returned, what it queued is written (or
+    /// the peer left) and every coroutine of the session has ended.
+    boost::asio::awaitable<void> run(const SseHandler& handler);
+
+    /// Ends the session at once, as if the peer had left (server stop).
+    void abort() noexcept;
+
+    // What ServerSSESession forwards to.
+    const Request& request() const noexcept { return request_; }
+    /// Queues an encoded event; waits while the queue is over its bound.
+    boost::asio::awaitable<void> send_encoded(std::string bytes);
+    std::string serialize(const boost::json::value& value) const;
+    void heartbeat(const HeartbeatOptions& options);
+    void close() noexcept;
+    bool is_closed() const noexcept { return closing_; }
+    boost::asio::any_io_executor executor() const noexcept;
+
+private:
+    using clock = std::chrono::steady_clock;
+
+    void spawn_task(boost::asio::awaitable<void> task);
+    void task_ended() noexcept;
+    boost::asio::awaitable<void> run_handler(const SseHandler& handler);
+    boost::asio::awaitable<void> run_writer();
+    boost::asio::awaitable<void> run_reader();
+    boost::asio::awaitable<void> run_heartbeat();
+
+    void enqueue(std::string bytes);
+    void end_stream() noexcept;
+    void peer_gone() noexcept;
+    std::string response_head() const;
+
+    boost::asio::ip::tcp::socket& socket_;
+    const Request& request_;
+    Settings settings_;
+    ServerSSESession session_;
+    const bool chunked_;
+
+    std::deque<std::string> queue_; // encoded events, oldest first
+    std::size_t queued_bytes_ = 0;  // including the batch being written
+    std::string head_;              // response head, until written
+    clock::time_point last_enqueued_ = clock::now();
+
+    bool closing_ = false;   // no more sends; the writer drains and ends the response
+    bool peer_gone_ = false; // the socket is unusable; drop everything
+    bool writer_done_ = false;
+
+    boost::asio::steady_timer writer_wake_;
+    boost::asio::steady_timer space_available_;
+    boost::asio::steady_timer tasks_done_;
+    std::size_t live_tasks_ = 0;
+
+    bool handler_running_ = false;
+    boost::asio::cancellation_signal handler_cancel_;
+
+    bool heartbeat_running_ = false;
+    boost::asio::steady_timer heartbeat_timer_;
+    std::string heartbeat_bytes_;
+    clock::duration heartbeat_period_{};
+    bool heartbeat_only_when_idle_ = false;
+};
+
+} // namespace ssekit::detail
+
+#endif

@@ -1,0 +1,171 @@
+// Tests of event.hpp: the wire form of an event (WHATWG HTML, "Server-sent
+// events", 9.2.5 "Parsing an event stream", 9.2.6 "Interpreting an event stream").
+#include <ssekit/event.hpp>
+
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <ssekit/error.hpp>
+
+#include <boost/system/system_error.hpp>
+
+#include <chrono>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace std::chrono_literals;
+using namespace std::string_literals;
+namespace data = boost::unit_test::data;
+
+namespace ssekit {
+// Lets BOOST_TEST print both sides of `ec == ssekit::error::...`.
+std::ostream& boost_test_print_type(std::ostream& os, error e)
+{
+    return os << make_error_code(e);
+}
+} // namespace ssekit
+
+namespace {
+
+struct EncodeCase {
+    std::string name;
+    ssekit::ServerSentEvent event;
+    std::string expected;
+};
+
+std::ostream& boost_test_print_type(std::ostream& os, const EncodeCase& c)
+{
+    return os << c.name;
+}
+
+const std::vector<EncodeCase> encode_cases{
+    {"data only", {.data = "hello"}, "data: hello\n\n"},
+    {"data split on LF", {.data = "a\nb"}, "data: a\ndata: b\n\n"},
+    {"data split on CR", {.data = "a\rb"}, "data: a\ndata: b\n\n"},
+    {"data split on CRLF", {.data = "a\r\nb"}, "data: a\ndata: b\n\n"},
+    {"data with mixed line breaks", {.data = "a\rb\nc\r\nd"}, "data: a\ndata: b\ndata: c\ndata: d\n\n"},
+    {"data with LF LF gives an empty line between", {.data = "a\n\nb"}, "data: a\ndata:\ndata: b\n\n"},
+    {"data with LF CR is two line breaks", {.data = "a\n\rb"}, "data: a\ndata:\ndata: b\n\n"},
+    {"data with a trailing LF", {.data = "a\n"}, "data: a\ndata:\n\n"},
+    {"data with a trailing CRLF", {.data = "a\r\n"}, "data: a\ndata:\n\n"},
+    {"data with a leading LF", {.data = "\na"}, "data:\ndata: a\n\n"},
+    {"data that is only a line break", {.data = "\n"}, "data:\ndata:\n\n"},
+    {"empty data string", {.data = ""}, "data:\n\n"},
+    {"no fields at all", {}, "\n"},
+    {"leading spaces of data preserved", {.data = "  x"}, "data:   x\n\n"},
+    {"leading space of a second data line preserved", {.data = "a\n b"}, "data: a\ndata:  b\n\n"},
+    {"UTF-8 data unchanged", {.data = "h\xC3\xA9llo \xE2\x9C\x93 \xF0\x9F\x98\x80"},
+     "data: h\xC3\xA9llo \xE2\x9C\x93 \xF0\x9F\x98\x80\n\n"},
+    {"data with a colon", {.data = "key: value"}, "data: key: value\n\n"},
+    {"NUL inside data is allowed", {.data = "a\0b"s}, "data: a\0b\n\n"s},
+    {"event type", {.data = "x", .event = "greeting"}, "event: greeting\ndata: x\n\n"},
+    {"NUL inside event is allowed", {.event = "a\0b"s}, "event: a\0b\n\n"s},
+    {"empty event type", {.data = "x", .event = ""}, "event:\ndata: x\n\n"},
+    {"id", {.data = "x", .id = "7"}, "id: 7\ndata: x\n\n"},
+    {"empty id resets the last event id", {.id = ""}, "id:\n\n"},
+    {"retry in milliseconds", {.retry = 3000ms}, "retry: 3000\n\n"},
+    {"retry zero", {.retry = 0ms}, "retry: 0\n\n"},
+    {"retry given in seconds is written in milliseconds", {.retry = std::chrono::seconds(2)}, "retry: 2000\n\n"},
+    {"comment", {.comments = "keep-alive"}, ": keep-alive\n\n"},
+    {"multi-line comment", {.comments = "one\r\ntwo\rthree"}, ": one\n: two\n: three\n\n"},
+    {"empty comment", {.comments = ""}, ":\n\n"},
+    {"empty comment line in the middle", {.comments = "a\n\nb"}, ": a\n:\n: b\n\n"},
+    {"all fields in order comments, event, id, retry, data",
+     {.data = "d1\nd2", .event = "e", .id = "i", .retry = 5ms, .comments = "c"},
+     ": c\nevent: e\nid: i\nretry: 5\ndata: d1\ndata: d2\n\n"},
+    {"comment with id and no data", {.id = "42", .comments = "ping"}, ": ping\nid: 42\n\n"},
+};
+
+struct InvalidCase {
+    std::string name;
+    ssekit::ServerSentEvent event;
+    std::string field; // as named in what()
+};
+
+std::ostream& boost_test_print_type(std::ostream& os, const InvalidCase& c)
+{
+    return os << c.name;
+}
+
+const std::vector<InvalidCase> invalid_cases{
+    {"event with CR", {.data = "x", .event = "a\rb"}, "event"},
+    {"event with LF", {.data = "x", .event = "a\nb"}, "event"},
+    {"event that is only CRLF", {.event = "\r\n"}, "event"},
+    {"id with CR", {.data = "x", .id = "1\r"}, "id"},
+    {"id with LF", {.data = "x", .id = "\n1"}, "id"},
+    {"id with NUL", {.data = "x", .id = "1\0002"s}, "id"},
+    {"negative retry", {.data = "x", .retry = -1ms}, "retry"},
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(encode_event_tests)
+
+BOOST_DATA_TEST_CASE(encode_event_writes_the_whatwg_wire_form, data::make(encode_cases), c)
+{
+    BOOST_TEST(!ssekit::validate_event(c.event));
+    BOOST_TEST(ssekit::encode_event(c.event) == c.expected);
+}
+
+BOOST_DATA_TEST_CASE(encode_event_appends_to_out_and_clears_ec, data::make(encode_cases), c)
+{
+    std::string out = "previous\n\n";
+    boost::system::error_code ec = ssekit::error::session_closed;
+    ssekit::encode_event(c.event, out, ec);
+    BOOST_TEST(!ec);
+    BOOST_TEST(out == "previous\n\n" + c.expected);
+}
+
+BOOST_AUTO_TEST_CASE(encode_event_writes_a_one_mebibyte_data_value)
+{
+    const std::string value(1024 * 1024, 'x');
+    const std::string out = ssekit::encode_event({.data = value});
+    BOOST_TEST(out.size() == value.size() + std::string_view("data: \n\n").size());
+    BOOST_TEST(out.substr(0, 8) == "data: xx");
+    BOOST_TEST(out.substr(out.size() - 4) == "xx\n\n");
+    BOOST_TEST(out.find('\n') == out.size() - 2);
+}
+
+BOOST_DATA_TEST_CASE(validate_event_refuses_fields_that_would_change_meaning, data::make(invalid_cases), c)
+{
+    const boost::system::error_code ec = ssekit::validate_event(c.event);
+    BOOST_TEST(ec == ssekit::error::invalid_field);
+    BOOST_TEST(ec.category().name() == std::string_view("ssekit"));
+}
+
+BOOST_DATA_TEST_CASE(encode_event_with_error_code_appends_nothing_on_error, data::make(invalid_cases), c)
+{
+    std::string out = "data: earlier\n\n";
+    boost::system::error_code ec;
+    ssekit::encode_event(c.event, out, ec);
+    BOOST_TEST(ec == ssekit::error::invalid_field);
+    BOOST_TEST(out == "data: earlier\n\n");
+}
+
+BOOST_DATA_TEST_CASE(encode_event_throws_system_error_naming_the_field, data::make(invalid_cases), c)
+{
+    try {
+        (void)ssekit::encode_event(c.event);
+        BOOST_FAIL("encode_event did not throw");
+    } catch (const boost::system::system_error& e) {
+        BOOST_TEST(e.code() == ssekit::error::invalid_field);
+        BOOST_TEST(std::string_view(e.what()).find("'" + c.field + "'") != std::string_view::npos,
+                   "what() = " << e.what());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(validate_event_allows_nul_in_data_event_and_comments)
+{
+    // WHATWG 9.2.6 ignores an id field holding NUL; no other field forbids it.
+    const ssekit::ServerSentEvent ev{.data = "\0"s, .event = "\0"s, .comments = "\0"s};
+    BOOST_TEST(!ssekit::validate_event(ev));
+}
+
+BOOST_AUTO_TEST_CASE(validate_event_allows_line_breaks_in_data_and_comments)
+{
+    BOOST_TEST(!ssekit::validate_event({.data = "a\r\nb\rc\n", .comments = "x\ny"}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

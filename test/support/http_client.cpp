@@ -1,0 +1,139 @@
+#include "http_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include <array>
+#include <stdexcept>
+
+namespace ssekit::test {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+
+std::string get_request(std::string_view target, const std::vector<std::string>& headers)
+{
+    std::string request = "GET " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    for (const auto& header : headers)
+        request += header + "\r\n";
+    request += "\r\n";
+    return request;
+}
+
+HttpClient::HttpClient(tcp::socket socket) : socket_(std::move(socket)) {}
+
+asio::awaitable<HttpClient> HttpClient::connect(std::uint16_t port)
+{
+    tcp::socket socket(co_await asio::this_coro::executor);
+    co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
+    co_return HttpClient(std::move(socket));
+}
+
+asio::awaitable<void> HttpClient::write(std::string_view bytes)
+{
+    co_await asio::async_write(socket_, asio::buffer(bytes), asio::use_awaitable);
+}
+
+asio::awaitable<std::string> HttpClient::read_raw_head()
+{
+    std::string data;
+    auto n = co_await asio::async_read_until(socket_, asio::dynamic_buffer(data), "\r\n\r\n", asio::use_awaitable);
+    co_return data.substr(0, n);
+}
+
+asio::awaitable<std::string> HttpClient::read_raw_to_end()
+{
+    std::string data;
+    auto [ec, n] = co_await asio::async_read(socket_, asio::dynamic_buffer(data), asio::as_tuple(asio::use_awaitable));
+    if (ec && ec != asio::error::eof && ec != asio::error::connection_reset)
+        throw boost::system::system_error(ec, "read_raw_to_end");
+    co_return data;
+}
+
+asio::awaitable<void> HttpClient::read_head()
+{
+    parser_ = std::make_unique<parser_type>();
+    parser_->body_limit(boost::none);
+    co_await http::async_read_header(socket_, buffer_, *parser_, asio::use_awaitable);
+}
+
+asio::awaitable<bool> HttpClient::read_some_body()
+{
+    if (parser_->is_done())
+        co_return false;
+    auto [ec, n] = co_await http::async_read_some(socket_, buffer_, *parser_, asio::as_tuple(asio::use_awaitable));
+    if (ec == http::error::end_of_stream || ec == asio::error::eof)
+        co_return false;
+    if (ec)
+        throw boost::system::system_error(ec, "read body");
+    co_return true;
+}
+
+asio::awaitable<std::vector<std::string>> HttpClient::read_events(std::size_t count)
+{
+    std::vector<std::string> events;
+    for (;;) {
+        const std::string& body = parser_->get().body();
+        for (auto end = body.find("\n\n", consumed_); events.size() < count && end != std::string::npos;
+             end = body.find("\n\n", consumed_)) {
+            events.push_back(body.substr(consumed_, end - consumed_));
+            consumed_ = end + 2;
+        }
+        if (events.size() == count)
+            co_return events;
+        bool more = co_await read_some_body();
+        if (!more)
+            throw std::runtime_error("stream ended after " + std::to_string(events.size()) + " of " +
+                                     std::to_string(count) + " events");
+    }
+}
+
+asio::awaitable<std::string> HttpClient::read_body_to_end()
+{
+    for (;;) { // (no co_await in a loop condition: g++ 12 miscompiles it)
+        bool more = co_await read_some_body();
+        if (!more)
+            break;
+    }
+    std::string rest = parser_->get().body().substr(consumed_);
+    consumed_ = parser_->get().body().size();
+    co_return rest;
+}
+
+asio::awaitable<bool> HttpClient::wait_closed()
+{
+    std::array<char, 4096> scratch;
+    for (;;) {
+        auto [ec, n] = co_await socket_.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
+        if (ec)
+            co_return ec == asio::error::eof || ec == asio::error::connection_reset;
+    }
+}
+
+void HttpClient::close()
+{
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+}
+
+asio::awaitable<http::response<http::string_body>> fetch(std::uint16_t port, std::string request)
+{
+    auto client = co_await HttpClient::connect(port);
+    co_await client.write(request);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    co_await http::async_read(client.socket(), buffer, response, asio::use_awaitable);
+    co_return response;
+}
+
+} // namespace ssekit::test

@@ -1,0 +1,79 @@
+#ifndef SSEKIT_TEST_SUPPORT_HTTP_CLIENT_HPP
+#define SSEKIT_TEST_SUPPORT_HTTP_CLIENT_HPP
+
+// A raw loopback client for tests: sends bytes as given, and reads the
+// response with Beast's parser (chunked bodies decoded), so tests can check
+// the exact bytes of heads and event streams.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ssekit::test {
+
+/// `GET target HTTP/1.1` with Host and the extra header lines (each "Name: value").
+std::string get_request(std::string_view target, const std::vector<std::string>& headers = {});
+
+class HttpClient {
+public:
+    using parser_type = boost::beast::http::response_parser<boost::beast::http::string_body>;
+
+    /// Connects to 127.0.0.1:port on the calling coroutine's executor.
+    static boost::asio::awaitable<HttpClient> connect(std::uint16_t port);
+
+    boost::asio::awaitable<void> write(std::string_view bytes);
+
+    /// Reads raw bytes until `"\r\n\r\n"` and returns them (the exact head).
+    /// The parser is not used afterwards.
+    boost::asio::awaitable<std::string> read_raw_head();
+
+    /// Reads raw bytes until the peer closes.
+    boost::asio::awaitable<std::string> read_raw_to_end();
+
+    /// Reads the response head with Beast's parser.
+    boost::asio::awaitable<void> read_head();
+    const parser_type::value_type& response() const { return parser_->get(); }
+
+    /// Reads body bytes until `count` events (blocks ended by a blank line)
+    /// have arrived; returns them, each with its final "\n\n" removed, and
+    /// keeps what follows for the next call.
+    boost::asio::awaitable<std::vector<std::string>> read_events(std::size_t count);
+
+    /// Reads until the response is complete (chunked terminator) or the peer
+    /// closes; returns the body not yet returned by read_events.
+    boost::asio::awaitable<std::string> read_body_to_end();
+
+    /// True once the parser has seen the whole message (the 0-sized chunk).
+    bool message_complete() const { return parser_->is_done(); }
+
+    /// Waits until the peer closes the connection; true if it did.
+    boost::asio::awaitable<bool> wait_closed();
+
+    void close();
+    boost::asio::ip::tcp::socket& socket() { return socket_; }
+
+private:
+    explicit HttpClient(boost::asio::ip::tcp::socket socket);
+    boost::asio::awaitable<bool> read_some_body();
+
+    boost::asio::ip::tcp::socket socket_;
+    boost::beast::flat_buffer buffer_;
+    std::unique_ptr<parser_type> parser_; // Beast parsers do not move
+    std::size_t consumed_ = 0; // body bytes already handed out by read_events
+};
+
+/// Fetches one whole plain response (`request` is sent as is).
+boost::asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>>
+fetch(std::uint16_t port, std::string request);
+
+} // namespace ssekit::test
+
+#endif
