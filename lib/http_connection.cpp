@@ -4,8 +4,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -27,7 +31,6 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // How long a refused client gets to read our answer before the close.
 constexpr auto linger_time = std::chrono::seconds(1);
@@ -58,8 +61,21 @@ std::optional<http::status> status_for_unreadable(const error_code& ec, bool got
 } // namespace
 
 HttpConnection::HttpConnection(asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared)
-    : stream_(std::move(socket)), shared_(std::move(shared))
+    : socket_(std::move(socket)), shared_(std::move(shared))
 {
+}
+
+template <class Operation>
+asio::awaitable<std::pair<error_code, std::size_t>> HttpConnection::before(std::chrono::steady_clock::time_point deadline,
+                                                                            Operation operation)
+{
+    asio::steady_timer timer(socket_.get_executor(), deadline);
+    auto [order, ec, bytes, timer_ec] =
+        co_await asio::experimental::make_parallel_group(std::move(operation), timer.async_wait(asio::deferred))
+            .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+    if (order[0] == 1)
+        co_return std::pair{error_code(beast::error::timeout), std::size_t{0}};
+    co_return std::pair{ec, bytes};
 }
 
 asio::awaitable<void> HttpConnection::run()
@@ -82,23 +98,24 @@ asio::awaitable<bool> HttpConnection::serve_one()
 
     // One deadline for the whole request: a slow drip of header bytes
     // (slowloris) gets no more time than an idle connection.
-    stream_.expires_after(options.request_timeout);
-    auto [ec, _] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
+    const auto deadline = std::chrono::steady_clock::now() + options.request_timeout;
+    auto [ec, _] = co_await before(deadline, http::async_read_header(socket_, buffer_, parser, asio::deferred));
     if (!ec && !parser.is_done()) {
         auto expect = parser.get().find(http::field::expect);
         if (expect != parser.get().end() && beast::iequals(expect->value(), "100-continue")) {
             static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-            std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(go_on), use_tuple);
+            std::tie(ec, std::ignore) =
+                co_await before(deadline, asio::async_write(socket_, asio::buffer(go_on), asio::deferred));
         }
         if (!ec)
-            std::tie(ec, std::ignore) = co_await http::async_read(stream_, buffer_, parser, use_tuple);
+            std::tie(ec, std::ignore) =
+                co_await before(deadline, http::async_read(socket_, buffer_, parser, asio::deferred));
     }
     if (ec) {
         if (auto status = status_for_unreadable(ec, parser.got_some() || buffer_.size() > 0))
             co_await refuse(*status);
         co_return false;
     }
-    stream_.expires_never();
     if (stopping_)
         co_return false;
     co_return co_await dispatch(parser.release());
@@ -151,7 +168,7 @@ asio::awaitable<bool> HttpConnection::dispatch(Request::message_type message)
 
 asio::awaitable<void> HttpConnection::serve_sse(Request& request, const RouteMatch& match)
 {
-    SessionCore core(beast::get_lowest_layer(stream_).socket(), request,
+    SessionCore core(socket_, request,
                      SessionCore::Settings{
                          .route = *match.sse_options,
                          .max_queued_bytes = shared_->options.max_queued_bytes,
@@ -186,9 +203,8 @@ asio::awaitable<bool> HttpConnection::write_response(Response response, unsigned
     message.keep_alive(keep_alive && !stopping_);
     message.prepare_payload();
 
-    stream_.expires_after(shared_->options.request_timeout);
-    auto [ec, _] = co_await http::async_write(stream_, message, use_tuple);
-    stream_.expires_never();
+    auto deadline = std::chrono::steady_clock::now() + shared_->options.request_timeout;
+    auto [ec, _] = co_await before(deadline, http::async_write(socket_, message, asio::deferred));
     co_return !ec && message.keep_alive();
 }
 
@@ -202,17 +218,17 @@ asio::awaitable<void> HttpConnection::refuse(http::status status)
     message.keep_alive(false);
     message.prepare_payload();
 
-    stream_.expires_after(linger_time);
-    auto [ec, _] = co_await http::async_write(stream_, message, use_tuple);
+    auto deadline = std::chrono::steady_clock::now() + linger_time;
+    auto [ec, _] = co_await before(deadline, http::async_write(socket_, message, asio::deferred));
     if (ec)
         co_return;
     // Closing with unread request bytes would send RST, which can destroy our
     // answer before the client reads it: say we are done, then drain a little.
     error_code ignored;
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     std::array<char, 4096> scratch;
     for (std::size_t drained = 0; drained < linger_bytes;) {
-        auto [read_ec, n] = co_await stream_.async_read_some(asio::buffer(scratch), use_tuple);
+        auto [read_ec, n] = co_await before(deadline, socket_.async_read_some(asio::buffer(scratch), asio::deferred));
         if (read_ec)
             break;
         drained += n;
@@ -233,14 +249,14 @@ void HttpConnection::shut_down() noexcept
         return;
     }
     error_code ignored;
-    stream_.socket().close(ignored);
+    socket_.close(ignored);
 }
 
 void HttpConnection::close() noexcept
 {
     error_code ignored;
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
 }
 
 } // namespace ssekit::detail

@@ -9,10 +9,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <chrono>
 #include <memory>
+#include <utility>
 
 namespace ssekit::detail {
 
@@ -44,7 +45,14 @@ private:
     boost::asio::awaitable<void> refuse(boost::beast::http::status status);
     void close() noexcept;
 
-    boost::beast::tcp_stream stream_;
+    /// Runs a deferred socket operation, or gives up with beast::error::timeout
+    /// at `deadline`. Unlike beast::tcp_stream, the socket stays open, so a
+    /// timed-out request can still be answered 408.
+    template <class Operation>
+    boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>>
+    before(std::chrono::steady_clock::time_point deadline, Operation operation);
+
+    boost::asio::ip::tcp::socket socket_;
     boost::beast::flat_buffer buffer_;
     std::shared_ptr<ServerShared> shared_;
     SessionCore* session_ = nullptr;

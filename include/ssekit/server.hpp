@@ -34,7 +34,7 @@ struct ServerOptions {
     /// Called with the exception a handler let escape (never for the expected
     /// ends: client gone, cancelled, session closed). Empty: printed to stderr.
     /// Runs on the handler's executor; it must not throw.
-    std::function<void(const Request&, std::exception_ptr)> on_handler_error;
+    std::function<void(const Request&, std::exception_ptr)> on_handler_error{};
 };
 
 /** An HTTP/1.1 server whose routes are SSE streams and plain handlers.

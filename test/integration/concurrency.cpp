@@ -1,0 +1,108 @@
+// Many clients at once, on one or several server threads, and a server
+// running on the caller's own io_context.
+
+#include <ssekit/ssekit.hpp>
+
+#include "../support/http_client.hpp"
+#include "../support/run.hpp"
+#include "../support/threaded_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <chrono>
+
+namespace asio = boost::asio;
+namespace data = boost::unit_test::data;
+using namespace std::chrono_literals;
+using ssekit::ServerSentEvent;
+using ssekit::ServerSSESession;
+using ssekit::test::get_request;
+using ssekit::test::HttpClient;
+using ssekit::test::run_awaitable;
+
+namespace {
+
+constexpr int events_per_stream = 10;
+
+void add_counting_route(ssekit::Server& server)
+{
+    server.sse("/count/{client}", [](ServerSSESession& session) -> asio::awaitable<void> {
+        std::string client(session.call().path_param("client").value());
+        for (int i = 0; i < events_per_stream; ++i) {
+            ServerSentEvent event{.data = client + ":" + std::to_string(i), .id = std::to_string(i)};
+            co_await session.send(event);
+            co_await ssekit::delay(1ms);
+        }
+    });
+}
+
+// One client: true if it got exactly its events, in order, and the clean end.
+asio::awaitable<bool> count_stream(std::uint16_t port, int client_number)
+{
+    auto client = co_await HttpClient::connect(port);
+    co_await client.write(get_request("/count/" + std::to_string(client_number)));
+    co_await client.read_head();
+    std::string body = co_await client.read_body_to_end();
+    std::string expected;
+    for (int i = 0; i < events_per_stream; ++i)
+        expected += "id: " + std::to_string(i) + "\ndata: " + std::to_string(client_number) + ":" +
+                    std::to_string(i) + "\n\n";
+    co_return client.message_complete() && body == expected;
+}
+
+// Runs `clients` streams at once; returns how many were complete and exact.
+int run_clients(std::uint16_t port, int clients)
+{
+    asio::io_context io;
+    std::atomic<int> good{0};
+    int finished = 0;
+    for (int i = 0; i < clients; ++i)
+        asio::co_spawn(io, count_stream(port, i), [&](std::exception_ptr error, bool ok) {
+            good += (!error && ok) ? 1 : 0;
+            ++finished;
+        });
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (finished < clients && std::chrono::steady_clock::now() < deadline)
+        io.run_one_until(deadline);
+    return good.load();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(concurrency)
+
+BOOST_DATA_TEST_CASE(two_hundred_concurrent_streams_each_arrive_whole_and_in_order, data::make({1, 4}), threads)
+{
+    ssekit::test::ThreadedServer server;
+    add_counting_route(server.server());
+    auto port = server.start(static_cast<std::size_t>(threads));
+    BOOST_TEST(run_clients(port, 200) == 200);
+    server.stop();
+    BOOST_TEST(server.server().connection_count() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(server_runs_on_the_callers_io_context)
+{
+    asio::io_context io;
+    ssekit::Server server(io.get_executor());
+    server.sse("/local", [](ServerSSESession& session) -> asio::awaitable<void> {
+        co_await session.send("on your executor");
+    });
+    auto port = server.listen("127.0.0.1", 0).port();
+    BOOST_TEST(server.port() == port);
+    BOOST_CHECK_THROW(server.run(), std::logic_error);
+
+    auto body = run_awaitable(io, [&]() -> asio::awaitable<std::string> {
+        auto client = co_await HttpClient::connect(port);
+        co_await client.write(get_request("/local"));
+        co_await client.read_head();
+        co_return co_await client.read_body_to_end();
+    }());
+    BOOST_TEST(body == "data: on your executor\n\n");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
