@@ -52,10 +52,12 @@ struct RouteMatch {
 
     A pattern is a path whose segments are literals or `{name}` parameters:
     `/rooms/{room}/events`. A parameter matches one whole, non-empty,
-    percent-decoded segment. Literal routes and parameter routes are tried in
-    the order they were added; SSE routes answer `GET`. A path that some route
-    matches with another method gets `405` with `Allow`; a path no route
-    matches goes to the fallback SSE route, if one was set, else gets `404`.
+    percent-decoded segment; literal segments are compared with decoded
+    segments too, so write them unencoded (`/a b`, not `/a%20b`). Routes are
+    tried in the order they were added; SSE routes answer `GET`. A `GET` that
+    no route takes goes to the fallback SSE route, if one was set. Otherwise a
+    path that some route matches with another method gets `405` with `Allow`,
+    and a path no route matches gets `404`.
 
     @par Thread Safety
     Add routes before the server starts; matching is then read-only and safe
@@ -98,7 +100,8 @@ public:
     /// Adds a plain route for any method.
     Router& route(boost::beast::http::verb method, std::string_view pattern, HttpHandler handler);
 
-    /// Finds the route for a percent-decoded path.
+    /// Finds the route for a path as it appears in the request target
+    /// (percent-encoded, without the query); segments are decoded here.
     RouteMatch match(boost::beast::http::verb method, std::string_view path) const;
 
 private:
