@@ -1,0 +1,109 @@
+#include "sample_cli.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <charconv>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+
+namespace ssekit::samples {
+
+namespace {
+
+void print_usage(std::ostream& out, std::string_view program, std::string_view about)
+{
+    out << "usage: " << program << " [--host HOST] [--port PORT]\n"
+        << about << "\n\n"
+        << "  --host HOST  address to listen on (default 127.0.0.1)\n"
+        << "  --port PORT  port to listen on, 0 for any free port (default 8080)\n"
+        << "  --help       show this text\n\n"
+        << "Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.\n";
+}
+
+[[noreturn]] void fail_usage(std::string_view program, std::string_view about, std::string_view problem)
+{
+    std::cerr << program << ": " << problem << "\n";
+    print_usage(std::cerr, program, about);
+    std::exit(2);
+}
+
+std::optional<std::uint16_t> parse_port(std::string_view text)
+{
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value > 65535)
+        return std::nullopt;
+    return static_cast<std::uint16_t>(value);
+}
+
+// "[::1]" in a URL, "127.0.0.1" as is.
+std::string url_host(const std::string& host)
+{
+    return host.find(':') == std::string::npos ? host : "[" + host + "]";
+}
+
+} // namespace
+
+ListenAddress parse_command_line(int argc, char** argv, std::string_view program, std::string_view about)
+{
+    ListenAddress address;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            print_usage(std::cout, program, about);
+            std::exit(0);
+        }
+
+        // Accept both "--port 8080" and "--port=8080".
+        std::string_view name = arg.substr(0, arg.find('='));
+        std::optional<std::string_view> value;
+        if (name.size() < arg.size())
+            value = arg.substr(name.size() + 1);
+        if (name != "--host" && name != "--port")
+            fail_usage(program, about, "unknown argument '" + std::string(arg) + "'");
+        if (!value) {
+            if (i + 1 == argc)
+                fail_usage(program, about, std::string(name) + " needs a value");
+            value = argv[++i];
+        }
+
+        if (name == "--host") {
+            if (value->empty())
+                fail_usage(program, about, "--host needs a value");
+            address.host = std::string(*value);
+        } else if (auto port = parse_port(*value)) {
+            address.port = *port;
+        } else {
+            fail_usage(program, about, "--port wants a number from 0 to 65535, not '" + std::string(*value) + "'");
+        }
+    }
+    return address;
+}
+
+int serve(Server& server, const ListenAddress& address)
+{
+    boost::asio::ip::tcp::endpoint endpoint;
+    try {
+        endpoint = server.listen(address.host, address.port);
+    } catch (const boost::system::system_error& e) {
+        std::cerr << "cannot listen on " << address.host << ":" << address.port << ": " << e.what() << "\n";
+        return 1;
+    }
+
+    // Catch the signals before announcing the address: whoever reads that
+    // line may send SIGTERM right away.
+    boost::asio::signal_set signals(server.get_executor(), SIGINT, SIGTERM);
+    signals.async_wait([&server](const boost::system::error_code& ec, int) {
+        if (!ec)
+            server.stop();
+    });
+
+    std::cout << "listening on http://" << url_host(address.host) << ":" << endpoint.port() << std::endl;
+    server.run();
+    return 0;
+}
+
+} // namespace ssekit::samples

@@ -1,0 +1,69 @@
+#ifndef SSEKIT_TEST_SAMPLES_SAMPLE_PROCESS_HPP
+#define SSEKIT_TEST_SAMPLES_SAMPLE_PROCESS_HPP
+
+// Starts a sample program as a child process for the smoke tests. The path of
+// each sample comes from the environment (SSEKIT_SAMPLE_EVENTS, ...), which
+// test/samples/meson.build sets.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/process.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ssekit::test {
+
+/// The path of sample `name` ("events" reads SSEKIT_SAMPLE_EVENTS).
+/// @throws std::runtime_error when the variable is not set.
+std::string sample_path(std::string_view name);
+
+/// A sample listening on 127.0.0.1 and a free port; killed (SIGKILL, by its
+/// PID) and reaped on destruction if it is still running.
+class SampleProcess {
+public:
+    /// Starts `path --port 0` and reads its first line of stdout,
+    /// `listening on http://127.0.0.1:PORT`.
+    /// @throws std::runtime_error if that line does not come within `limit`.
+    explicit SampleProcess(const std::string& path,
+                           std::chrono::steady_clock::duration limit = std::chrono::seconds(10));
+    ~SampleProcess();
+
+    SampleProcess(const SampleProcess&) = delete;
+    SampleProcess& operator=(const SampleProcess&) = delete;
+
+    std::uint16_t port() const noexcept { return port_; }
+    const std::string& first_line() const noexcept { return first_line_; }
+
+    /** Sends `signal` and waits for the process to end.
+        @return Its exit status, or 128 + the signal's number if a signal
+        ended it (as a shell reports it).
+        @throws std::runtime_error if it is still running after `limit`.
+    */
+    int stop(int signal, std::chrono::steady_clock::duration limit = std::chrono::seconds(10));
+
+private:
+    boost::asio::io_context io_; // first: the pipe's operations live in it
+    boost::process::async_pipe stdout_;
+    boost::process::child child_;
+    std::string output_;
+    std::string first_line_;
+    std::uint16_t port_ = 0;
+};
+
+/// What a program wrote (stdout and stderr together) and how it ended.
+struct ProcessResult {
+    int exit_status = -1; // 128 + signal when a signal ended it
+    std::string output;
+};
+
+/// Runs `path args...` to its end.
+/// @throws std::runtime_error if it is still running after `limit`.
+ProcessResult run_to_end(const std::string& path, const std::vector<std::string>& args,
+                         std::chrono::steady_clock::duration limit = std::chrono::seconds(10));
+
+} // namespace ssekit::test
+
+#endif
