@@ -17,8 +17,6 @@ public:
         case error::invalid_field:
             return "invalid event field: event and id cannot hold CR or LF, id cannot hold NUL, "
                    "retry cannot be negative";
-        case error::server_stopped:
-            return "the server is stopping";
         }
         return "unknown ssekit error";
     }

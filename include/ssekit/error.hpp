@@ -22,9 +22,6 @@ enum class error {
     /// wire: `event` or `id` holds CR or LF, `id` holds NUL, or `retry` is
     /// negative (WHATWG HTML, "Server-sent events", 9.2.5-9.2.6).
     invalid_field,
-
-    /// The server is stopping; the operation was not started.
-    server_stopped,
 };
 
 /** The category of ssekit's errors; its name is "ssekit". */
