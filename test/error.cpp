@@ -1,6 +1,8 @@
 // Tests of error.hpp: ssekit's error codes and their "ssekit" category.
 #include <ssekit/error.hpp>
 
+#include "support/print.hpp"
+
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -14,14 +16,6 @@
 #include <vector>
 
 namespace data = boost::unit_test::data;
-
-namespace ssekit {
-// Lets BOOST_TEST print both sides of `ec == ssekit::error::...`.
-std::ostream& boost_test_print_type(std::ostream& os, error e)
-{
-    return os << make_error_code(e);
-}
-} // namespace ssekit
 
 namespace {
 

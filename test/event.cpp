@@ -2,6 +2,8 @@
 // events", 9.2.5 "Parsing an event stream", 9.2.6 "Interpreting an event stream").
 #include <ssekit/event.hpp>
 
+#include "support/print.hpp"
+
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -18,14 +20,6 @@
 using namespace std::chrono_literals;
 using namespace std::string_literals;
 namespace data = boost::unit_test::data;
-
-namespace ssekit {
-// Lets BOOST_TEST print both sides of `ec == ssekit::error::...`.
-std::ostream& boost_test_print_type(std::ostream& os, error e)
-{
-    return os << make_error_code(e);
-}
-} // namespace ssekit
 
 namespace {
 

@@ -43,15 +43,12 @@ void add_counting_route(ssekit::Server& server)
 // One client: true if it got exactly its events, in order, and the clean end.
 asio::awaitable<bool> count_stream(std::uint16_t port, int client_number)
 {
-    auto client = co_await HttpClient::connect(port);
-    co_await client.write(get_request("/count/" + std::to_string(client_number)));
-    co_await client.read_head();
-    std::string body = co_await client.read_body_to_end();
+    auto [body, complete] = co_await ssekit::test::read_stream(port, get_request("/count/" + std::to_string(client_number)));
     std::string expected;
     for (int i = 0; i < events_per_stream; ++i)
         expected += "id: " + std::to_string(i) + "\ndata: " + std::to_string(client_number) + ":" +
                     std::to_string(i) + "\n\n";
-    co_return client.message_complete() && body == expected;
+    co_return complete && body == expected;
 }
 
 // Runs `clients` streams at once; returns how many were complete and exact.
@@ -96,13 +93,9 @@ BOOST_AUTO_TEST_CASE(server_runs_on_the_callers_io_context)
     BOOST_TEST(server.port() == port);
     BOOST_CHECK_THROW(server.run(), std::logic_error);
 
-    auto body = run_awaitable(io, [&]() -> asio::awaitable<std::string> {
-        auto client = co_await HttpClient::connect(port);
-        co_await client.write(get_request("/local"));
-        co_await client.read_head();
-        co_return co_await client.read_body_to_end();
-    }());
+    auto [body, complete] = run_awaitable(io, ssekit::test::read_stream(port, get_request("/local")));
     BOOST_TEST(body == "data: on your executor\n\n");
+    BOOST_TEST(complete);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

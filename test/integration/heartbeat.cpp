@@ -123,15 +123,8 @@ BOOST_AUTO_TEST_CASE(heartbeat_and_concurrent_senders_never_split_an_event)
     });
     auto port = server.start(4);
 
-    asio::io_context io;
-    std::string body = run_awaitable(io, [&]() -> asio::awaitable<std::string> {
-        auto client = co_await HttpClient::connect(port);
-        co_await client.write(get_request("/mixed"));
-        co_await client.read_head();
-        auto rest = co_await client.read_body_to_end();
-        BOOST_TEST(client.message_complete());
-        co_return rest;
-    }());
+    auto [body, complete] = ssekit::test::stream_body(port, get_request("/mixed"));
+    BOOST_TEST(complete);
 
     const std::string padding(200, 'x');
     std::map<int, int> next_seq;

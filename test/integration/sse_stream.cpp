@@ -68,15 +68,8 @@ BOOST_AUTO_TEST_CASE(response_is_exact_chunked_event_stream_ending_with_the_last
     BOOST_REQUIRE(raw.starts_with(head));
     BOOST_TEST(raw.ends_with("\r\n0\r\n\r\n"));
 
-    asio::io_context io;
-    auto body = run_awaitable(io, [&]() -> asio::awaitable<std::string> {
-        auto client = co_await HttpClient::connect(port);
-        co_await client.write(get_request("/events"));
-        co_await client.read_head();
-        auto rest = co_await client.read_body_to_end();
-        BOOST_TEST(client.message_complete());
-        co_return rest;
-    }());
+    auto [body, complete] = ssekit::test::stream_body(port, get_request("/events"));
+    BOOST_TEST(complete);
     BOOST_TEST(body == "data: one\n\nevent: e\nid: 2\ndata: two\n\n");
 }
 
@@ -114,15 +107,8 @@ BOOST_AUTO_TEST_CASE(close_ends_the_stream_early_and_later_sends_fail_with_sessi
     });
     auto port = server.start();
 
-    asio::io_context io;
-    auto body = run_awaitable(io, [&]() -> asio::awaitable<std::string> {
-        auto client = co_await HttpClient::connect(port);
-        co_await client.write(get_request("/events"));
-        co_await client.read_head();
-        auto rest = co_await client.read_body_to_end();
-        BOOST_TEST(client.message_complete());
-        co_return rest;
-    }());
+    auto [body, complete] = ssekit::test::stream_body(port, get_request("/events"));
+    BOOST_TEST(complete);
     BOOST_TEST(body == "data: before\n\n");
     BOOST_TEST(closed_after_close.get_future().get());
     auto outcome = send_after_close.get_future();
@@ -148,13 +134,7 @@ BOOST_AUTO_TEST_CASE(invalid_event_is_refused_and_nothing_is_written)
     });
     auto port = server.start();
 
-    asio::io_context io;
-    auto body = run_awaitable(io, [&]() -> asio::awaitable<std::string> {
-        auto client = co_await HttpClient::connect(port);
-        co_await client.write(get_request("/events"));
-        co_await client.read_head();
-        co_return co_await client.read_body_to_end();
-    }());
+    auto [body, complete] = ssekit::test::stream_body(port, get_request("/events"));
     BOOST_TEST(body == "data: ok\n\n");
     BOOST_TEST(refused.get_future().get() == make_error_code(ssekit::error::invalid_field));
 }
@@ -178,21 +158,15 @@ BOOST_AUTO_TEST_CASE(throwing_handler_reaches_the_hook_and_its_queued_events_are
     server.server().get("/alive", [](const ssekit::Request&) { return ssekit::Response::text("yes"); });
     auto port = server.start();
 
-    asio::io_context io;
-    auto body = run_awaitable(io, [&]() -> asio::awaitable<std::string> {
-        auto client = co_await HttpClient::connect(port);
-        co_await client.write(get_request("/boom"));
-        co_await client.read_head();
-        auto rest = co_await client.read_body_to_end();
-        BOOST_TEST(client.message_complete());
-        co_return rest;
-    }());
+    auto [body, complete] = ssekit::test::stream_body(port, get_request("/boom"));
+    BOOST_TEST(complete);
     BOOST_TEST(body == "data: last words\n\n");
     auto report = reported.get_future();
     BOOST_REQUIRE(report.wait_for(5s) == std::future_status::ready);
     BOOST_TEST(report.get() == "/boom: handler failed");
 
     // Only that session ended: the server still answers.
+    asio::io_context io;
     auto alive = run_awaitable(io, ssekit::test::fetch(port, get_request("/alive")));
     BOOST_TEST(alive.body() == "yes");
 }
@@ -211,15 +185,9 @@ BOOST_AUTO_TEST_CASE(call_exposes_path_params_query_headers_and_last_event_id)
     });
     auto port = server.start();
 
-    asio::io_context io;
-    const std::string request =
-        get_request("/rooms/blue%20room?since=a%26b", {"User-Agent: probe", "Last-Event-ID: 41"});
-    auto body = run_awaitable(io, [&]() -> asio::awaitable<std::string> {
-        auto client = co_await HttpClient::connect(port);
-        co_await client.write(request);
-        co_await client.read_head();
-        co_return co_await client.read_body_to_end();
-    }());
+    auto body = ssekit::test::stream_body(
+                    port, get_request("/rooms/blue%20room?since=a%26b", {"User-Agent: probe", "Last-Event-ID: 41"}))
+                    .body;
     BOOST_TEST(body == "data: GET /rooms/blue room room=blue room since=a&b agent=probe last=41\n\n");
 }
 
@@ -247,15 +215,7 @@ BOOST_AUTO_TEST_CASE(typed_values_are_sent_as_json_by_the_route_serializer)
     });
     auto port = server.start();
 
-    auto body_of = [&](const char* path) {
-        asio::io_context io;
-        return run_awaitable(io, [&]() -> asio::awaitable<std::string> {
-            auto client = co_await HttpClient::connect(port);
-            co_await client.write(get_request(path));
-            co_await client.read_head();
-            co_return co_await client.read_body_to_end();
-        }());
-    };
+    auto body_of = [&](const char* path) { return ssekit::test::stream_body(port, get_request(path)).body; };
     BOOST_TEST(body_of("/json") == "data: {\"id\":7,\"first_name\":\"Ada\"}\n\ndata: [1,2]\n\n");
     BOOST_TEST(body_of("/wrapped") == "data: {\"payload\":{\"id\":8,\"first_name\":\"Bo\"}}\n\n");
     BOOST_TEST(body_of("/custom") == "data: Cy#9\n\n");

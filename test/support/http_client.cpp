@@ -1,5 +1,7 @@
 #include "http_client.hpp"
 
+#include "run.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/connect.hpp>
@@ -124,6 +126,23 @@ void HttpClient::close()
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
+}
+
+asio::awaitable<StreamBody> read_stream(std::uint16_t port, std::string request)
+{
+    auto client = co_await HttpClient::connect(port);
+    co_await client.write(request);
+    co_await client.read_head();
+    StreamBody result;
+    result.body = co_await client.read_body_to_end();
+    result.complete = client.message_complete();
+    co_return result;
+}
+
+StreamBody stream_body(std::uint16_t port, std::string request)
+{
+    asio::io_context io;
+    return run_awaitable(io, read_stream(port, std::move(request)));
 }
 
 asio::awaitable<http::response<http::string_body>> fetch(std::uint16_t port, std::string request)

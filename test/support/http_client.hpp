@@ -70,6 +70,18 @@ private:
     std::size_t consumed_ = 0; // body bytes already handed out by read_events
 };
 
+/// The body of an SSE response that ends by itself.
+struct StreamBody {
+    std::string body;
+    bool complete = false; // ended with the last chunk, not a dropped connection
+};
+
+/// Sends `request` and reads the stream to its end.
+boost::asio::awaitable<StreamBody> read_stream(std::uint16_t port, std::string request);
+
+/// The same, on an io_context of its own, for tests outside coroutines.
+StreamBody stream_body(std::uint16_t port, std::string request);
+
 /// Fetches one whole plain response (`request` is sent as is).
 boost::asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>>
 fetch(std::uint16_t port, std::string request);
