@@ -66,9 +66,7 @@ BOOST_AUTO_TEST_CASE(client_leaving_cancels_a_pending_delay_within_100ms_and_fre
 
     asio::io_context io;
     auto left_at = run_awaitable(io, [&]() -> asio::awaitable<clock_type::time_point> {
-        auto client = co_await HttpClient::connect(port);
-        co_await client.write(get_request("/wait"));
-        co_await client.read_head();
+        auto client = co_await HttpClient::open(port, get_request("/wait"));
         co_await client.read_events(1);
         auto now = clock_type::now();
         client.close();
@@ -105,9 +103,7 @@ BOOST_AUTO_TEST_CASE(client_leaving_cancels_a_send_waiting_on_backpressure_withi
 
     asio::io_context io;
     auto left_at = run_awaitable(io, [&]() -> asio::awaitable<clock_type::time_point> {
-        auto client = co_await HttpClient::connect(port);
-        co_await client.write(get_request("/flood"));
-        co_await client.read_head();
+        auto client = co_await HttpClient::open(port, get_request("/flood"));
         // Read nothing more: kernel buffers, then the session's queue, fill
         // up; wait until a send has been pending for a while.
         int stalled_polls = 0;
@@ -149,9 +145,7 @@ BOOST_AUTO_TEST_CASE(stop_cancels_open_streams_and_run_returns)
 
     asio::io_context io;
     auto client_task = [&]() -> asio::awaitable<bool> {
-        auto client = co_await HttpClient::connect(port);
-        co_await client.write(get_request("/forever"));
-        co_await client.read_head();
+        auto client = co_await HttpClient::open(port, get_request("/forever"));
         co_await client.read_events(1);
         server.server().stop();
         co_return co_await client.wait_closed();

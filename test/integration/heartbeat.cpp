@@ -32,9 +32,7 @@ std::vector<std::string> first_events(std::uint16_t port, const char* path, std:
 {
     asio::io_context io;
     return run_awaitable(io, [&]() -> asio::awaitable<std::vector<std::string>> {
-        auto client = co_await HttpClient::connect(port);
-        co_await client.write(get_request(path));
-        co_await client.read_head();
+        auto client = co_await HttpClient::open(port, get_request(path));
         co_return co_await client.read_events(count);
     }());
 }

@@ -173,9 +173,7 @@ BOOST_AUTO_TEST_CASE(bad_requests_do_not_disturb_a_stream_in_progress)
     });
     asio::io_context io;
     auto body = run_awaitable(io, [&]() -> asio::awaitable<std::string> {
-        auto client = co_await HttpClient::connect(s.port);
-        co_await client.write(get_request("/slow"));
-        co_await client.read_head();
+        auto client = co_await HttpClient::open(s.port, get_request("/slow"));
         co_await ssekit::test::fetch(s.port, "garbage\r\n\r\n");
         co_await ssekit::test::fetch(s.port, get_request("/nowhere"));
         co_return co_await client.read_body_to_end();
@@ -195,9 +193,7 @@ BOOST_AUTO_TEST_CASE(connections_over_the_limit_get_503)
     auto port = server.start();
 
     auto open_held = [port]() -> asio::awaitable<HttpClient> {
-        auto client = co_await HttpClient::connect(port);
-        co_await client.write(get_request("/hold"));
-        co_await client.read_head();
+        auto client = co_await HttpClient::open(port, get_request("/hold"));
         co_await client.read_events(1);
         co_return client;
     };

@@ -36,9 +36,7 @@ BOOST_AUTO_TEST_CASE(serves_the_json_stream_too)
     run_awaitable(
         io,
         [&]() -> asio::awaitable<void> {
-            auto client = co_await HttpClient::connect(sample.port());
-            co_await client.write(get_request("/json"));
-            co_await client.read_head();
+            auto client = co_await HttpClient::open(sample.port(), get_request("/json"));
             auto events = co_await client.read_events(2);
             BOOST_TEST(events[0] == R"(data: {"id":0,"firstName":"Jet","lastName":"Brains"})");
             BOOST_TEST(events[1] == R"(data: {"id":0,"prices":[100,200]})");
@@ -54,9 +52,7 @@ BOOST_AUTO_TEST_CASE(serves_the_heartbeat_stream_too)
     run_awaitable(
         io,
         [&]() -> asio::awaitable<void> {
-            auto client = co_await HttpClient::connect(sample.port());
-            co_await client.write(get_request("/heartbeat"));
-            co_await client.read_head();
+            auto client = co_await HttpClient::open(sample.port(), get_request("/heartbeat"));
             for (const auto& event : co_await client.read_events(3))
                 BOOST_TEST(event == "data: heartbeat");
         }());

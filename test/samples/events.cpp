@@ -24,9 +24,7 @@ BOOST_AUTO_TEST_CASE(sends_six_events_then_ends_the_response)
     run_awaitable(
         io,
         [&]() -> asio::awaitable<void> {
-            auto client = co_await HttpClient::connect(sample.port());
-            co_await client.write(get_request("/events"));
-            co_await client.read_head();
+            auto client = co_await HttpClient::open(sample.port(), get_request("/events"));
             const auto& head = client.response();
             BOOST_TEST(head.result_int() == 200u);
             BOOST_TEST(head[http::field::content_type] == "text/event-stream");

@@ -24,9 +24,7 @@ BOOST_AUTO_TEST_CASE(beats_several_times_within_a_second)
     run_awaitable(
         io,
         [&]() -> asio::awaitable<void> {
-            auto client = co_await HttpClient::connect(sample.port());
-            co_await client.write(get_request("/heartbeat"));
-            co_await client.read_head();
+            auto client = co_await HttpClient::open(sample.port(), get_request("/heartbeat"));
             BOOST_TEST(client.response().result_int() == 200u);
             for (const auto& event : co_await client.read_events(5))
                 BOOST_TEST(event == "data: heartbeat");
@@ -41,9 +39,7 @@ BOOST_AUTO_TEST_CASE(sigterm_ends_open_streams_and_the_program)
     run_awaitable(
         io,
         [&]() -> asio::awaitable<void> {
-            auto client = co_await HttpClient::connect(sample.port());
-            co_await client.write(get_request("/heartbeat"));
-            co_await client.read_head();
+            auto client = co_await HttpClient::open(sample.port(), get_request("/heartbeat"));
             co_await client.read_events(1);
 
             // Blocks this coroutine's thread on purpose: the client only

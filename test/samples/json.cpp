@@ -20,9 +20,7 @@ namespace {
 /// Reads /json from `port` to its end and checks every event.
 asio::awaitable<void> check_json_stream(std::uint16_t port)
 {
-    auto client = co_await HttpClient::connect(port);
-    co_await client.write(get_request("/json"));
-    co_await client.read_head();
+    auto client = co_await HttpClient::open(port, get_request("/json"));
     BOOST_TEST(client.response()[http::field::content_type] == "text/event-stream");
 
     auto events = co_await client.read_events(2);

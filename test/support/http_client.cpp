@@ -40,6 +40,14 @@ asio::awaitable<HttpClient> HttpClient::connect(std::uint16_t port)
     co_return HttpClient(std::move(socket));
 }
 
+asio::awaitable<HttpClient> HttpClient::open(std::uint16_t port, std::string request)
+{
+    auto client = co_await connect(port);
+    co_await client.write(request);
+    co_await client.read_head();
+    co_return client;
+}
+
 asio::awaitable<void> HttpClient::write(std::string_view bytes)
 {
     co_await asio::async_write(socket_, asio::buffer(bytes), asio::use_awaitable);
@@ -130,9 +138,7 @@ void HttpClient::close()
 
 asio::awaitable<StreamBody> read_stream(std::uint16_t port, std::string request)
 {
-    auto client = co_await HttpClient::connect(port);
-    co_await client.write(request);
-    co_await client.read_head();
+    auto client = co_await HttpClient::open(port, std::move(request));
     StreamBody result;
     result.body = co_await client.read_body_to_end();
     result.complete = client.message_complete();

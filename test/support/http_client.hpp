@@ -29,6 +29,9 @@ public:
     /// Connects to 127.0.0.1:port on the calling coroutine's executor.
     static boost::asio::awaitable<HttpClient> connect(std::uint16_t port);
 
+    /// Connects, sends `request` and reads the response head.
+    static boost::asio::awaitable<HttpClient> open(std::uint16_t port, std::string request);
+
     boost::asio::awaitable<void> write(std::string_view bytes);
 
     /// Reads raw bytes until `"\r\n\r\n"` and returns them (the exact head).
