@@ -34,6 +34,17 @@ boost::asio::awaitable<void> ServerSSESession::send_encoded(std::string bytes)
     return core_.send_encoded(std::move(bytes));
 }
 
+boost::asio::awaitable<void> ServerSSESession::follow(Topic& topic)
+{
+    return follow_topic(topic.state(), FollowOptions());
+}
+
+boost::asio::awaitable<void> ServerSSESession::follow_topic(std::shared_ptr<detail::TopicState> topic,
+                                                          FollowOptions options)
+{
+    return core_.follow(std::move(topic), std::move(options));
+}
+
 void ServerSSESession::heartbeat(HeartbeatOptions options) { core_.heartbeat(options); }
 
 void ServerSSESession::close() noexcept { core_.close(); }

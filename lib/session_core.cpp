@@ -1,5 +1,7 @@
 #include "session_core.hpp"
 
+#include "topic_state.hpp"
+
 #include <ssekit/error.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -13,6 +15,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <vector>
@@ -135,7 +138,8 @@ asio::awaitable<void> SessionCore::run_handler(const SseHandler& handler)
 asio::awaitable<void> SessionCore::run_writer()
 {
     std::vector<asio::const_buffer> buffers;
-    buffers.reserve(max_events_per_write + 3);
+    buffers.reserve(max_events_per_write + 4);
+    in_flight_.reserve(max_events_per_write);
     std::array<char, 24> chunk_size_line{};
     static constexpr std::string_view crlf = "\r\n";
 
@@ -147,34 +151,48 @@ asio::awaitable<void> SessionCore::run_writer()
             continue;
         }
 
+        // Take the batch out of the queue, so sends and drops may change the
+        // queue while the write is in flight.
+        in_flight_.clear();
+        std::size_t batch_bytes = 0;
+        while (!queue_.empty() && in_flight_.size() < max_events_per_write) {
+            batch_bytes += queue_.front().bytes().size();
+            in_flight_.push_back(std::move(queue_.front()));
+            queue_.pop_front();
+        }
+        dropped_notice_.clear();
+        if (dropped_unreported_ > 0) {
+            // Tell the client where the gap is: before the events that follow it.
+            const ServerSentEvent notice{.data = std::to_string(dropped_unreported_), .event = "dropped"};
+            dropped_notice_ = encode_event(notice);
+            dropped_unreported_ = 0;
+        }
+        const std::size_t chunk_bytes = batch_bytes + dropped_notice_.size();
+
         buffers.clear();
         if (!head_.empty())
             buffers.push_back(asio::buffer(head_));
-        std::size_t batch = std::min(queue_.size(), max_events_per_write);
-        std::size_t batch_bytes = 0;
-        for (std::size_t i = 0; i < batch; ++i)
-            batch_bytes += queue_[i].size();
-        if (batch > 0 && chunked_) {
+        if (chunk_bytes > 0 && chunked_) {
             // The whole batch is one chunk: "<hex size>\r\n<events>\r\n".
-            auto [end, _] = std::to_chars(chunk_size_line.data(), chunk_size_line.data() + 16, batch_bytes, 16);
+            auto [end, _] = std::to_chars(chunk_size_line.data(), chunk_size_line.data() + 16, chunk_bytes, 16);
             end = std::copy(crlf.begin(), crlf.end(), end);
             buffers.push_back(asio::buffer(chunk_size_line.data(), end - chunk_size_line.data()));
         }
-        for (std::size_t i = 0; i < batch; ++i)
-            buffers.push_back(asio::buffer(queue_[i]));
-        if (batch > 0 && chunked_)
+        if (!dropped_notice_.empty())
+            buffers.push_back(asio::buffer(dropped_notice_));
+        for (const Queued& item : in_flight_)
+            buffers.push_back(asio::buffer(item.bytes()));
+        if (chunk_bytes > 0 && chunked_)
             buffers.push_back(asio::buffer(crlf));
 
-        // Sends keep appending to queue_ meanwhile; deque::push_back leaves the
-        // batch's strings where they are.
         auto [ec, _] = co_await asio::async_write(socket_, buffers, use_tuple);
+        head_.clear();
+        in_flight_.clear();
+        queued_bytes_ -= batch_bytes;
         if (ec) {
             peer_gone();
             break;
         }
-        head_.clear();
-        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(batch));
-        queued_bytes_ -= batch_bytes;
         wake(space_available_);
     }
 
@@ -233,12 +251,144 @@ asio::awaitable<void> SessionCore::run_heartbeat()
     heartbeat_running_ = false;
 }
 
+namespace {
+
+// A session's membership of a topic: queues what the topic publishes.
+class Follower final : public TopicSubscriber {
+public:
+    Follower(SessionCore& core, TopicState& topic, const FollowOptions& options, const asio::any_io_executor& ex)
+        : core_(core), topic_(topic), options_(options), wake_(ex, std::chrono::steady_clock::time_point::max())
+    {
+    }
+
+    void deliver(const std::shared_ptr<const PublishedEvent>& event) override
+    {
+        if (event->sequence <= last_sequence_)
+            return; // already in the replay this subscriber started with
+        last_sequence_ = event->sequence;
+        if (!wanted(*event))
+            return;
+        auto dropped = core_.enqueue_published(event, options_.policy, options_.max_queued_events);
+        if (!dropped)
+            ++topic_.disconnected;
+        else
+            topic_.dropped += *dropped;
+    }
+
+    void topic_closed() override
+    {
+        closed_ = true;
+        wake_.cancel();
+    }
+
+    bool wanted(const PublishedEvent& event) const { return !options_.filter || options_.filter(event); }
+    void start_after(std::uint64_t sequence) noexcept { last_sequence_ = sequence; }
+    bool closed() const noexcept { return closed_; }
+    auto wait() { return wake_.async_wait(use_tuple); }
+
+private:
+    SessionCore& core_;
+    TopicState& topic_;
+    const FollowOptions& options_;
+    asio::steady_timer wake_;
+    std::uint64_t last_sequence_ = 0;
+    bool closed_ = false;
+};
+
+// Leaves the topic on every way out of follow(), on the session's executor.
+struct Membership {
+    TopicState& topic;
+    std::shared_ptr<TopicShard> shard;
+    TopicSubscriber& subscriber;
+    ~Membership()
+    {
+        if (shard)
+            topic.leave(shard, subscriber);
+    }
+};
+
+} // namespace
+
+asio::awaitable<void> SessionCore::follow(std::shared_ptr<TopicState> topic, FollowOptions options)
+{
+    if (closing_)
+        throw boost::system::system_error(ssekit::error::session_closed, "follow");
+    // Browsers send Last-Event-ID only when they reconnect; a page can pass
+    // its last id as a query parameter on the first request.
+    std::optional<std::string> since = options.since;
+    if (!since) {
+        if (auto id = request_.header("Last-Event-ID"))
+            since.emplace(*id);
+        else if (auto query_id = request_.query("last_event_id"))
+            since.emplace(*query_id);
+    }
+
+    Follower follower(*this, *topic, options, executor());
+    TopicJoin joined = topic->join(executor(), follower, since);
+    Membership membership{*topic, joined.shard, follower};
+    follower.start_after(joined.last_sequence);
+    if (joined.reset) {
+        const ServerSentEvent reset{.data = *since, .event = "reset"};
+        enqueue(encode_event(reset));
+    }
+    // The replay goes in whole, whatever the live bounds: it is bounded by
+    // the topic's buffer.
+    for (auto& event : joined.replay) {
+        if (!follower.wanted(*event))
+            continue;
+        queued_bytes_ += event->encoded.size();
+        queue_.push_back(Queued{.owned = {}, .published = std::move(event)});
+    }
+    wake(writer_wake_);
+
+    while (!joined.closed && !follower.closed()) {
+        co_await follower.wait();
+        auto state = co_await asio::this_coro::cancellation_state;
+        if (state.cancelled() != asio::cancellation_type::none || peer_gone_)
+            throw boost::system::system_error(asio::error::operation_aborted, "follow");
+        if (closing_)
+            throw boost::system::system_error(ssekit::error::session_closed, "follow");
+    }
+}
+
 void SessionCore::enqueue(std::string bytes)
 {
     queued_bytes_ += bytes.size();
-    queue_.push_back(std::move(bytes));
+    queue_.push_back(Queued{.owned = std::move(bytes), .published = nullptr});
     last_enqueued_ = clock::now();
     wake(writer_wake_);
+}
+
+std::optional<std::size_t> SessionCore::enqueue_published(std::shared_ptr<const PublishedEvent> event,
+                                                          SlowSubscriberPolicy policy, std::size_t max_events)
+{
+    if (closing_)
+        return 0;
+    const std::size_t size = event->encoded.size();
+    std::size_t dropped = 0;
+    auto over_bound = [&] {
+        return queue_.size() >= max_events || queued_bytes_ + size > settings_.max_queued_bytes;
+    };
+    while (!queue_.empty() && over_bound()) {
+        if (policy == SlowSubscriberPolicy::disconnect) {
+            abort(); // the client reconnects with Last-Event-ID and catches up from replay
+            return std::nullopt;
+        }
+        // Only topic events are dropped: a direct send was promised to the
+        // handler, which waited for room.
+        auto oldest = std::find_if(queue_.begin(), queue_.end(), [](const Queued& q) { return q.published != nullptr; });
+        if (oldest == queue_.end())
+            break;
+        queued_bytes_ -= oldest->bytes().size();
+        queue_.erase(oldest);
+        ++dropped;
+    }
+    dropped_unreported_ += dropped;
+    queued_bytes_ += size;
+    queue_.push_back(Queued{.owned = {}, .published = std::move(event)});
+    last_enqueued_ = clock::now();
+    wake(writer_wake_);
+    return dropped;
 }
 
 asio::awaitable<void> SessionCore::send_encoded(std::string bytes)

@@ -1,6 +1,7 @@
 #ifndef SSEKIT_LIB_SESSION_CORE_HPP
 #define SSEKIT_LIB_SESSION_CORE_HPP
 
+#include <ssekit/broadcast.hpp>
 #include <ssekit/event.hpp>
 #include <ssekit/request.hpp>
 #include <ssekit/routing.hpp>
@@ -16,9 +17,13 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace ssekit::detail {
+
+struct TopicState;
 
 /// The state and coroutines of one SSE response: the handler, a writer that
 /// alone writes to the socket, a reader that notices the peer leaving, and
@@ -47,6 +52,15 @@ public:
     const Request& request() const noexcept { return request_; }
     /// Queues an encoded event; waits while the queue is over its bound.
     boost::asio::awaitable<void> send_encoded(std::string bytes);
+
+    /// Follows `topic` until it closes (returns), or the session ends (throws).
+    boost::asio::awaitable<void> follow(std::shared_ptr<TopicState> topic, FollowOptions options);
+
+    /// Queues a topic's event without waiting; a full queue is handled by
+    /// `policy`. Returns how many queued events were dropped, or nullopt if
+    /// the subscriber was disconnected.
+    std::optional<std::size_t> enqueue_published(std::shared_ptr<const PublishedEvent> event,
+                                                 SlowSubscriberPolicy policy, std::size_t max_events);
     std::string serialize(const boost::json::value& value) const;
     void heartbeat(const HeartbeatOptions& options);
     void close() noexcept;
@@ -74,8 +88,19 @@ private:
     ServerSSESession session_;
     const bool chunked_;
 
-    std::deque<std::string> queue_; // encoded events, oldest first
-    std::size_t queued_bytes_ = 0;  // including the batch being written
+    /// An encoded event waiting for the writer: its own bytes (sends,
+    /// heartbeats) or a topic's shared ones.
+    struct Queued {
+        std::string owned;
+        std::shared_ptr<const PublishedEvent> published;
+        std::string_view bytes() const noexcept { return published ? std::string_view(published->encoded) : owned; }
+    };
+
+    std::deque<Queued> queue_;     // oldest first
+    std::vector<Queued> in_flight_; // the batch being written; queue_ may change meanwhile
+    std::size_t queued_bytes_ = 0; // queue_ and in_flight_
+    std::size_t dropped_unreported_ = 0; // topic events dropped since the last `dropped` notice
+    std::string dropped_notice_;
     std::string head_;              // response head, until written
     clock::time_point last_enqueued_ = clock::now();
 

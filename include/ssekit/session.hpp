@@ -1,6 +1,7 @@
 #ifndef SSEKIT_SESSION_HPP
 #define SSEKIT_SESSION_HPP
 
+#include <ssekit/broadcast.hpp>
 #include <ssekit/detail/co_await_temporary.hpp>
 #include <ssekit/event.hpp>
 #include <ssekit/request.hpp>
@@ -162,6 +163,37 @@ public:
     /// Sends a JSON value, rendered by the route's serializer.
     boost::asio::awaitable<void> send_json(boost::json::value value);
 
+    /** Follows `topic`: sends what it publishes until the topic closes
+        (then it returns) or the session ends (then it throws, as `send`
+        does).
+
+        First it replays what the client missed: the events after the
+        request's `Last-Event-ID` header, or its `last_event_id` query
+        parameter (browsers cannot set headers on the first request), or
+        `options.since`. An id no longer in the topic's replay buffer gets an
+        event named `reset` (data: that id) instead. Then the live events,
+        with no gap and no duplicate. A session may follow several topics
+        from concurrent coroutines.
+
+        @par Example
+        @code
+        co_await session.follow(news);
+        ssekit::FollowOptions options{.policy = ssekit::SlowSubscriberPolicy::disconnect};
+        co_await session.follow(alerts, options);
+        @endcode
+    */
+    boost::asio::awaitable<void> follow(Topic& topic);
+
+    /// As above, with options (an lvalue on g++ 12: see `send`).
+    template <class Options>
+        requires std::same_as<std::remove_cvref_t<Options>, FollowOptions>
+    boost::asio::awaitable<void> follow(Topic& topic, Options&& options)
+    {
+        static_assert(!detail::unsafe_co_await_temporary<Options>,
+                      "g++ 12 double-destroys a FollowOptions temporary inside co_await: declare it first");
+        return follow_topic(topic.state(), FollowOptions(options));
+    }
+
     /** Starts (or re-tunes) the heartbeat: `options.event` every
         `options.period`, concurrently with the handler on the session's
         executor, until the session closes. A beat is skipped when the
@@ -188,6 +220,7 @@ private:
     friend class detail::SessionCore;
     explicit ServerSSESession(detail::SessionCore& core) noexcept : core_(core) {}
     boost::asio::awaitable<void> send_encoded(std::string bytes);
+    boost::asio::awaitable<void> follow_topic(std::shared_ptr<detail::TopicState> topic, FollowOptions options);
 
     detail::SessionCore& core_;
 };

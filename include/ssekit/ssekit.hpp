@@ -1,6 +1,7 @@
 #ifndef SSEKIT_SSEKIT_HPP
 #define SSEKIT_SSEKIT_HPP
 
+#include <ssekit/broadcast.hpp>
 #include <ssekit/delay.hpp>
 #include <ssekit/error.hpp>
 #include <ssekit/event.hpp>

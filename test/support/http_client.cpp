@@ -81,7 +81,10 @@ asio::awaitable<bool> HttpClient::read_some_body()
     if (parser_->is_done())
         co_return false;
     auto [ec, n] = co_await http::async_read_some(socket_, buffer_, *parser_, asio::as_tuple(asio::use_awaitable));
-    if (ec == http::error::end_of_stream || ec == asio::error::eof)
+    // The peer closed: cleanly between messages, or cutting the body short
+    // (message_complete() tells which).
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
+        ec == asio::error::connection_reset)
         co_return false;
     if (ec)
         throw boost::system::system_error(ec, "read body");

@@ -1,0 +1,127 @@
+#ifndef SSEKIT_BROADCAST_HPP
+#define SSEKIT_BROADCAST_HPP
+
+#include <ssekit/event.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace ssekit {
+namespace detail {
+struct TopicState;
+}
+
+/** Replay settings of a topic. */
+struct TopicOptions {
+    /// Events kept for replay to clients that reconnect with `Last-Event-ID`.
+    std::size_t replay_count = 1024;
+    /// Events older than this leave the replay buffer.
+    std::chrono::steady_clock::duration replay_age = std::chrono::minutes(5);
+};
+
+/** What happens to a subscriber whose queue is full when an event arrives.
+    A publish never waits for it. */
+enum class SlowSubscriberPolicy {
+    /// Drop the oldest queued events and tell the client with an event named
+    /// `dropped` whose data is how many were dropped.
+    drop_oldest,
+    /// Close the stream; the browser reconnects with `Last-Event-ID` and
+    /// catches up from the replay buffer.
+    disconnect,
+};
+
+/** A published event: what a follow filter sees. */
+struct PublishedEvent {
+    ServerSentEvent event;   ///< with its `id` set
+    std::string encoded;     ///< the wire bytes, shared by every subscriber
+    std::uint64_t sequence;  ///< the topic's counter: 1, 2, 3, ...
+    std::chrono::steady_clock::time_point published_at;
+};
+
+/** How one session follows a topic. */
+struct FollowOptions {
+    SlowSubscriberPolicy policy = SlowSubscriberPolicy::drop_oldest;
+    /// Events this subscriber may hold queued (bytes are bounded by
+    /// `ServerOptions::max_queued_bytes`).
+    std::size_t max_queued_events = 1024;
+    /// Only events for which this returns true are sent; empty: all.
+    std::function<bool(const PublishedEvent&)> filter{};
+    /// Replay after this id instead of the request's `Last-Event-ID` header or
+    /// `last_event_id` query parameter.
+    std::optional<std::string> since{};
+};
+
+/** Counters of a topic, read with `Topic::stats()`. */
+struct TopicStats {
+    std::size_t subscribers = 0;
+    std::uint64_t published = 0;
+    std::uint64_t dropped = 0;         ///< events dropped for slow subscribers
+    std::uint64_t disconnected = 0;    ///< slow subscribers closed by policy
+    std::size_t replay_buffered = 0;   ///< events in the replay buffer now
+};
+
+/** One stream of events published once and sent to every session that
+    follows it (`ServerSSESession::follow`).
+
+    A publish encodes the event once into an immutable, reference-counted
+    buffer; every subscriber's queue holds a reference to it. It posts once
+    per thread that has subscribers (not once per subscriber), and never
+    waits for a slow subscriber: the subscriber's `SlowSubscriberPolicy`
+    decides. The last events are kept for replay: a client reconnecting
+    with `Last-Event-ID` gets every event after that id, then the live
+    stream, with no gap and no duplicate; an id no longer in the buffer gets
+    an event named `reset` first.
+
+    @par Thread Safety
+    Every member function may be called from any thread. Subscribers hold
+    the topic's state, so destroying a `Topic` while sessions follow it is
+    safe: it closes the topic and their `follow` returns.
+
+    @par Example
+    @code
+    ssekit::Topic news;
+    server.sse("/news", [&news](ssekit::ServerSSESession& session) -> asio::awaitable<void> {
+        co_await session.follow(news);
+    });
+    server.post("/news", [&news](const ssekit::Request& request) {
+        ssekit::ServerSentEvent event{.data = request.body()};
+        return ssekit::Response::text(news.publish(event) + "\n");
+    });
+    @endcode
+*/
+class Topic {
+public:
+    explicit Topic(TopicOptions options = {});
+    ~Topic();
+    Topic(const Topic&) = delete;
+    Topic& operator=(const Topic&) = delete;
+
+    /** Publishes `event` to every subscriber and the replay buffer.
+
+        @return The event's id: its own, or the topic's sequence number when
+        it has none.
+        @throws boost::system::system_error `error::invalid_field` if the
+        event cannot be encoded; `error::session_closed` after `close()`.
+    */
+    std::string publish(const ServerSentEvent& event);
+
+    /// Ends every follower's `follow` and refuses later publishes.
+    void close();
+
+    TopicStats stats() const;
+
+    /// The shared state, for ServerSSESession::follow.
+    const std::shared_ptr<detail::TopicState>& state() const noexcept { return state_; }
+
+private:
+    std::shared_ptr<detail::TopicState> state_;
+};
+
+} // namespace ssekit
+
+#endif

@@ -1,0 +1,144 @@
+#include <ssekit/broadcast.hpp>
+
+#include "topic_state.hpp"
+
+#include <ssekit/error.hpp>
+
+#include <boost/asio/post.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+namespace ssekit {
+namespace detail {
+
+std::string TopicState::publish(const ServerSentEvent& event)
+{
+    auto published = std::make_shared<PublishedEvent>();
+    published->event = event;
+    std::lock_guard lock(mutex_);
+    if (closed_)
+        throw boost::system::system_error(error::session_closed, "ssekit::Topic::publish after close");
+    const std::uint64_t sequence = next_sequence_;
+    if (!published->event.id)
+        published->event.id = std::to_string(sequence);
+    published->encoded = encode_event(published->event); // throws invalid_field: nothing published
+    ++next_sequence_;
+    ++published_;
+    published->sequence = sequence;
+    published->published_at = std::chrono::steady_clock::now();
+    last_id_ = *published->event.id;
+
+    std::shared_ptr<const PublishedEvent> shared = std::move(published);
+    replay_.push_back(shared);
+    trim_replay(shared->published_at);
+    // Posting under the lock keeps every shard's deliveries in publish order.
+    for (const auto& shard : shards_)
+        boost::asio::post(shard->executor, [shard, shared] {
+            for (std::size_t i = 0; i < shard->members.size(); ++i)
+                shard->members[i]->deliver(shared);
+        });
+    return last_id_;
+}
+
+void TopicState::close()
+{
+    std::lock_guard lock(mutex_);
+    if (closed_)
+        return;
+    closed_ = true;
+    for (const auto& shard : shards_)
+        boost::asio::post(shard->executor, [shard] {
+            for (std::size_t i = 0; i < shard->members.size(); ++i)
+                shard->members[i]->topic_closed();
+        });
+}
+
+void TopicState::trim_replay(std::chrono::steady_clock::time_point now)
+{
+    while (replay_.size() > options.replay_count)
+        replay_.pop_front();
+    while (!replay_.empty() && now - replay_.front()->published_at > options.replay_age)
+        replay_.pop_front();
+}
+
+std::optional<std::size_t> TopicState::replay_start(const std::string& since) const
+{
+    if (since == last_id_)
+        return replay_.size(); // up to date
+    for (std::size_t i = replay_.size(); i-- > 0;)
+        if (replay_[i]->event.id == since)
+            return i + 1;
+    // An id the topic assigned (its sequence number) that is older than the
+    // buffer's first event but right before it: nothing was lost.
+    std::uint64_t sequence = 0;
+    auto [end, ec] = std::from_chars(since.data(), since.data() + since.size(), sequence);
+    if (ec == std::errc() && end == since.data() + since.size() && !replay_.empty() &&
+        sequence + 1 == replay_.front()->sequence)
+        return 0;
+    return std::nullopt;
+}
+
+TopicJoin TopicState::join(const boost::asio::any_io_executor& executor, TopicSubscriber& subscriber,
+                           const std::optional<std::string>& since)
+{
+    TopicJoin joined;
+    std::lock_guard lock(mutex_);
+    joined.closed = closed_;
+    joined.last_sequence = next_sequence_ - 1;
+    if (closed_)
+        return joined;
+    trim_replay(std::chrono::steady_clock::now());
+    if (since) {
+        if (auto start = replay_start(*since))
+            joined.replay.assign(replay_.begin() + static_cast<std::ptrdiff_t>(*start), replay_.end());
+        else
+            joined.reset = true;
+    }
+    auto it = std::find_if(shards_.begin(), shards_.end(),
+                           [&](const std::shared_ptr<TopicShard>& shard) { return shard->executor == executor; });
+    if (it == shards_.end())
+        it = shards_.insert(shards_.end(), std::make_shared<TopicShard>(TopicShard{executor, {}}));
+    (*it)->members.push_back(&subscriber);
+    joined.shard = *it;
+    ++subscribers_;
+    return joined;
+}
+
+void TopicState::leave(const std::shared_ptr<TopicShard>& shard, TopicSubscriber& subscriber)
+{
+    std::lock_guard lock(mutex_);
+    auto& members = shard->members;
+    auto member = std::find(members.begin(), members.end(), &subscriber);
+    if (member == members.end())
+        return;
+    members.erase(member);
+    --subscribers_;
+    if (members.empty())
+        std::erase(shards_, shard);
+}
+
+TopicStats TopicState::stats() const
+{
+    std::lock_guard lock(mutex_);
+    return TopicStats{.subscribers = subscribers_,
+                      .published = published_,
+                      .dropped = dropped.load(),
+                      .disconnected = disconnected.load(),
+                      .replay_buffered = replay_.size()};
+}
+
+} // namespace detail
+
+Topic::Topic(TopicOptions options) : state_(std::make_shared<detail::TopicState>(options)) {}
+
+Topic::~Topic() { state_->close(); }
+
+std::string Topic::publish(const ServerSentEvent& event) { return state_->publish(event); }
+
+void Topic::close() { state_->close(); }
+
+TopicStats Topic::stats() const { return state_->stats(); }
+
+} // namespace ssekit

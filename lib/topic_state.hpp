@@ -1,0 +1,85 @@
+#ifndef SSEKIT_LIB_TOPIC_STATE_HPP
+#define SSEKIT_LIB_TOPIC_STATE_HPP
+
+#include <ssekit/broadcast.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ssekit::detail {
+
+/// A session following a topic; called on its own executor only.
+class TopicSubscriber {
+public:
+    virtual void deliver(const std::shared_ptr<const PublishedEvent>& event) = 0;
+    virtual void topic_closed() = 0;
+
+protected:
+    ~TopicSubscriber() = default;
+};
+
+/// The subscribers of one topic that share an executor (one thread of a
+/// server's pool): a publish posts to the shard once, and the shard's
+/// lambda hands the event to each of them.
+struct TopicShard {
+    boost::asio::any_io_executor executor;
+    std::vector<TopicSubscriber*> members; // only touched on `executor`
+};
+
+/// What a new subscriber gets when it joins.
+struct TopicJoin {
+    std::shared_ptr<TopicShard> shard;
+    std::vector<std::shared_ptr<const PublishedEvent>> replay; // events after `since`, oldest first
+    bool reset = false;          // `since` is not in the replay buffer: events may be lost
+    std::uint64_t last_sequence = 0; // deliveries up to here are covered by `replay`
+    bool closed = false;
+};
+
+struct TopicState {
+    explicit TopicState(TopicOptions opts) : options(opts) {}
+
+    std::string publish(const ServerSentEvent& event);
+    void close();
+
+    /// Registers `subscriber` (on `executor`, which must be the calling
+    /// coroutine's) and takes the replay after `since`, atomically with
+    /// respect to publishes: nothing is missed, and a delivery already posted
+    /// for an event in `replay` is recognised by its sequence.
+    TopicJoin join(const boost::asio::any_io_executor& executor, TopicSubscriber& subscriber,
+                   const std::optional<std::string>& since);
+    /// Unregisters; call on the shard's executor.
+    void leave(const std::shared_ptr<TopicShard>& shard, TopicSubscriber& subscriber);
+
+    TopicStats stats() const;
+
+    const TopicOptions options;
+    std::atomic<std::uint64_t> dropped{0};
+    std::atomic<std::uint64_t> disconnected{0};
+
+private:
+    void trim_replay(std::chrono::steady_clock::time_point now);
+    /// The index in `replay_` of the first event after `since`, or nullopt
+    /// when `since` cannot be placed.
+    std::optional<std::size_t> replay_start(const std::string& since) const;
+
+    mutable std::mutex mutex_;
+    std::uint64_t next_sequence_ = 1;
+    std::string last_id_;
+    bool closed_ = false;
+    std::deque<std::shared_ptr<const PublishedEvent>> replay_;
+    std::vector<std::shared_ptr<TopicShard>> shards_;
+    std::size_t subscribers_ = 0;
+    std::uint64_t published_ = 0;
+};
+
+} // namespace ssekit::detail
+
+#endif
