@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <stdexcept>
 
 namespace ssekit {
 namespace detail {
@@ -140,5 +141,30 @@ std::string Topic::publish(const ServerSentEvent& event) { return state_->publis
 void Topic::close() { state_->close(); }
 
 TopicStats Topic::stats() const { return state_->stats(); }
+
+TopicRegistry::TopicRegistry(TopicOptions options, std::size_t max_topics)
+    : options_(options), max_topics_(max_topics)
+{
+}
+
+Topic& TopicRegistry::topic(std::string_view name)
+{
+    std::lock_guard lock(mutex_);
+    auto it = topics_.find(name);
+    if (it != topics_.end())
+        return *it->second;
+    if (topics_.size() >= max_topics_)
+        throw std::length_error("ssekit::TopicRegistry: too many topics");
+    return *topics_.emplace(std::string(name), std::make_unique<Topic>(options_)).first->second;
+}
+
+std::map<std::string, TopicStats, std::less<>> TopicRegistry::stats() const
+{
+    std::lock_guard lock(mutex_);
+    std::map<std::string, TopicStats, std::less<>> all;
+    for (const auto& [name, topic] : topics_)
+        all.emplace(name, topic->stats());
+    return all;
+}
 
 } // namespace ssekit

@@ -172,6 +172,7 @@ asio::awaitable<void> HttpConnection::serve_sse(Request& request, const RouteMat
                      SessionCore::Settings{
                          .route = *match.sse_options,
                          .max_queued_bytes = shared_->options.max_queued_bytes,
+                         .write_timeout = shared_->options.sse_write_timeout,
                          .report_handler_error =
                              [this, &request](std::exception_ptr error) {
                                  shared_->report_handler_error(request, error);

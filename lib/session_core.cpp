@@ -53,6 +53,7 @@ SessionCore::SessionCore(asio::ip::tcp::socket& socket, const Request& request, 
       settings_(std::move(settings)),
       session_(*this),
       chunked_(request.version() >= 11),
+      watchdog_timer_(socket.get_executor()),
       writer_wake_(socket.get_executor(), clock::time_point::max()),
       space_available_(socket.get_executor(), clock::time_point::max()),
       tasks_done_(socket.get_executor(), clock::time_point::max()),
@@ -74,6 +75,12 @@ std::string SessionCore::response_head() const
             "Connection: close\r\n";
     if (chunked_)
         head += "Transfer-Encoding: chunked\r\n";
+    for (const auto& [name, value] : extra_headers_) {
+        head += name;
+        head += ": ";
+        head += value;
+        head += "\r\n";
+    }
     for (const auto& [name, value] : settings_.route.headers) {
         head += name;
         head += ": ";
@@ -101,10 +108,9 @@ void SessionCore::task_ended() noexcept
 
 asio::awaitable<void> SessionCore::run(const SseHandler& handler)
 {
-    head_ = response_head();
-    spawn_task(run_writer());
-    spawn_task(run_reader());
-
+    // The handler starts first: what it does before its first suspension
+    // (follow's replay, say) can still shape the response head, which the
+    // writer builds when it starts.
     ++live_tasks_;
     handler_running_ = true;
     asio::co_spawn(executor(), run_handler(handler),
@@ -113,6 +119,10 @@ asio::awaitable<void> SessionCore::run(const SseHandler& handler)
                                                     handler_running_ = false;
                                                     task_ended();
                                                 })));
+    spawn_task(run_writer());
+    spawn_task(run_reader());
+    if (settings_.write_timeout > clock::duration::zero())
+        spawn_task(run_write_watchdog());
 
     while (live_tasks_ > 0)
         co_await tasks_done_.async_wait(use_tuple);
@@ -142,6 +152,8 @@ asio::awaitable<void> SessionCore::run_writer()
     in_flight_.reserve(max_events_per_write);
     std::array<char, 24> chunk_size_line{};
     static constexpr std::string_view crlf = "\r\n";
+    head_ = response_head();
+    head_built_ = true;
 
     while (!peer_gone_) {
         if (queue_.empty() && head_.empty()) {
@@ -185,7 +197,10 @@ asio::awaitable<void> SessionCore::run_writer()
         if (chunk_bytes > 0 && chunked_)
             buffers.push_back(asio::buffer(crlf));
 
+        write_started_ = clock::now();
+        writing_ = true;
         auto [ec, _] = co_await asio::async_write(socket_, buffers, use_tuple);
+        writing_ = false;
         head_.clear();
         in_flight_.clear();
         queued_bytes_ -= batch_bytes;
@@ -207,9 +222,26 @@ asio::awaitable<void> SessionCore::run_writer()
         socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     }
     writer_done_ = true;
+    wake(watchdog_timer_);
     // The reader only watches for the peer leaving; its watch is over.
     error_code ignored;
     socket_.cancel(ignored);
+}
+
+asio::awaitable<void> SessionCore::run_write_watchdog()
+{
+    // A peer that takes no bytes for write_timeout (gone without a FIN, or
+    // stalled) is closed; checked every write_timeout, so it is noticed
+    // within twice that.
+    const auto timeout = settings_.write_timeout;
+    while (!writer_done_ && !peer_gone_) {
+        watchdog_timer_.expires_after(timeout);
+        co_await watchdog_timer_.async_wait(use_tuple);
+        if (writing_ && clock::now() - write_started_ >= timeout) {
+            peer_gone();
+            break;
+        }
+    }
 }
 
 asio::awaitable<void> SessionCore::run_reader()
@@ -330,6 +362,8 @@ asio::awaitable<void> SessionCore::follow(std::shared_ptr<TopicState> topic, Fol
     if (joined.reset) {
         const ServerSentEvent reset{.data = *since, .event = "reset"};
         enqueue(encode_event(reset));
+        if (!head_built_) // following first thing in the handler: the head can say it too
+            extra_headers_.emplace_back("X-SSE-Replay", "reset");
     }
     // The replay goes in whole, whatever the live bounds: it is bounded by
     // the topic's buffer.

@@ -33,6 +33,8 @@ public:
     struct Settings {
         const SseRouteOptions& route;
         std::size_t max_queued_bytes;
+        /// Close a peer that takes no bytes for this long; zero: never.
+        std::chrono::steady_clock::duration write_timeout;
         /// Called with an exception the handler let escape (not expected ends).
         std::function<void(std::exception_ptr)> report_handler_error;
     };
@@ -76,6 +78,7 @@ private:
     boost::asio::awaitable<void> run_writer();
     boost::asio::awaitable<void> run_reader();
     boost::asio::awaitable<void> run_heartbeat();
+    boost::asio::awaitable<void> run_write_watchdog();
 
     void enqueue(std::string bytes);
     void end_stream() noexcept;
@@ -102,11 +105,16 @@ private:
     std::size_t dropped_unreported_ = 0; // topic events dropped since the last `dropped` notice
     std::string dropped_notice_;
     std::string head_;              // response head, until written
+    bool head_built_ = false;
+    Params extra_headers_;          // added before the head was built
     clock::time_point last_enqueued_ = clock::now();
 
     bool closing_ = false;   // no more sends; the writer drains and ends the response
     bool peer_gone_ = false; // the socket is unusable; drop everything
     bool writer_done_ = false;
+    bool writing_ = false;
+    clock::time_point write_started_{};
+    boost::asio::steady_timer watchdog_timer_;
 
     boost::asio::steady_timer writer_wake_;
     boost::asio::steady_timer space_available_;

@@ -7,9 +7,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace ssekit {
 namespace detail {
@@ -120,6 +123,40 @@ public:
 
 private:
     std::shared_ptr<detail::TopicState> state_;
+};
+
+/** Named topics, created on first use: `/sub/{topic}` style endpoints.
+
+    @par Thread Safety
+    Every member function may be called from any thread. A topic, once
+    created, lives as long as the registry, so the reference stays valid.
+
+    @par Example
+    @code
+    ssekit::TopicRegistry topics;
+    server.sse("/sub/{topic}", [&topics](ssekit::ServerSSESession& session) -> asio::awaitable<void> {
+        co_await session.follow(topics.topic(*session.call().path_param("topic")));
+    });
+    @endcode
+*/
+class TopicRegistry {
+public:
+    /// `max_topics` bounds memory: `topic()` refuses more.
+    explicit TopicRegistry(TopicOptions options = {}, std::size_t max_topics = 1024);
+
+    /** The topic named `name`, created if needed.
+        @throws std::length_error when `max_topics` exist and `name` is new.
+    */
+    Topic& topic(std::string_view name);
+
+    /// Counters of every topic, by name.
+    std::map<std::string, TopicStats, std::less<>> stats() const;
+
+private:
+    const TopicOptions options_;
+    const std::size_t max_topics_;
+    mutable std::mutex mutex_;
+    std::map<std::string, std::unique_ptr<Topic>, std::less<>> topics_;
 };
 
 } // namespace ssekit

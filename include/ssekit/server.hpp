@@ -31,6 +31,10 @@ struct ServerOptions {
     std::size_t max_connections = 10'000;
     /// Bytes an SSE session may hold queued before `send` waits (backpressure).
     std::size_t max_queued_bytes = 1024 * 1024;
+    /// An SSE client that takes no bytes of a pending write for this long is
+    /// disconnected (half-open connections, stalled readers); noticed within
+    /// twice this. Zero: never.
+    std::chrono::steady_clock::duration sse_write_timeout = std::chrono::seconds(30);
     /// Called with the exception a handler let escape (never for the expected
     /// ends: client gone, cancelled, session closed). Empty: printed to stderr.
     /// Runs on the handler's executor; it must not throw.

@@ -225,6 +225,7 @@ BOOST_AUTO_TEST_CASE(an_evicted_id_gets_the_reset_event)
     auto events = run_awaitable(io, [&]() -> asio::awaitable<std::vector<std::string>> {
         const std::string request = get_request("/topic", {"Last-Event-ID: 2"});
         auto client = co_await HttpClient::open(port, request);
+        BOOST_TEST(client.response()["X-SSE-Replay"] == "reset");
         co_return co_await client.read_events(1);
     }());
     BOOST_TEST(events[0] == "event: reset\ndata: 2");

@@ -129,6 +129,36 @@ BOOST_AUTO_TEST_CASE(client_leaving_cancels_a_send_waiting_on_backpressure_withi
     BOOST_TEST(server.server().connection_count() == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(peer_that_takes_no_bytes_is_closed_after_the_write_timeout)
+{
+    std::promise<Ending> ended;
+    ssekit::test::ThreadedServer server(
+        ssekit::ServerOptions{.max_queued_bytes = 64 * 1024, .sse_write_timeout = 100ms});
+    server.server().sse("/flood", [&](ServerSSESession& session) -> asio::awaitable<void> {
+        const ServerSentEvent big{.data = std::string(64 * 1024, 'w')};
+        try {
+            for (;;)
+                co_await session.send(big);
+        } catch (const boost::system::system_error& e) {
+            ended.set_value({clock_type::now(), e.code()});
+        }
+    });
+    auto port = server.start();
+
+    asio::io_context io;
+    auto opened_at = clock_type::now();
+    auto ending = ended.get_future();
+    run_awaitable(io, [&]() -> asio::awaitable<void> {
+        // Connected, but never reads: like a peer gone without a FIN.
+        auto client = co_await HttpClient::open(port, get_request("/flood"));
+        while (ending.wait_for(0s) != std::future_status::ready)
+            co_await pause(10ms);
+    }());
+    auto [when, code] = ending.get();
+    BOOST_TEST((code == asio::error::operation_aborted || code == make_error_code(ssekit::error::session_closed)));
+    BOOST_TEST((when - opened_at >= 100ms));
+}
+
 BOOST_AUTO_TEST_CASE(stop_cancels_open_streams_and_run_returns)
 {
     std::promise<boost::system::error_code> cancelled;

@@ -1,0 +1,24 @@
+// sample-pubsub: topics over HTTP. Subscribe with GET /sub/{topic}, publish
+// with POST /pub/{topic}, read the counters at GET /stats.
+//
+//   $ sample-pubsub --port 8080
+//   $ curl -N http://127.0.0.1:8080/sub/news &
+//   $ curl -d 'hello' 'http://127.0.0.1:8080/pub/news?event=greeting'
+
+#include "common/sample_cli.hpp"
+#include "pubsub/routes.hpp"
+
+#include <ssekit/broadcast.hpp>
+#include <ssekit/server.hpp>
+
+int main(int argc, char** argv)
+{
+    auto address = ssekit::samples::parse_command_line(
+        argc, argv, "sample-pubsub",
+        "Serves GET /sub/{topic} (SSE, replay with Last-Event-ID), POST /pub/{topic} and GET /stats.");
+
+    ssekit::Server server;
+    ssekit::TopicRegistry topics;
+    ssekit::samples::add_pubsub_routes(server, topics);
+    return ssekit::samples::serve(server, address);
+}

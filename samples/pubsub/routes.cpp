@@ -1,0 +1,77 @@
+#include "routes.hpp"
+
+#include <ssekit/error.hpp>
+#include <ssekit/session.hpp>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+namespace ssekit::samples {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+boost::json::object stats_json(const TopicStats& stats)
+{
+    return {{"subscribers", stats.subscribers},
+            {"published", stats.published},
+            {"dropped", stats.dropped},
+            {"disconnected", stats.disconnected},
+            {"replay_buffered", stats.replay_buffered}};
+}
+
+} // namespace
+
+void add_pubsub_routes(Server& server, TopicRegistry& topics)
+{
+    server.sse("/sub/{topic}", [&topics](ServerSSESession& session) -> boost::asio::awaitable<void> {
+        // Proxies drop connections that stay silent; a comment keeps it warm.
+        session.heartbeat({.period = std::chrono::seconds(15), .only_when_idle = true});
+        Topic* topic = nullptr;
+        try {
+            topic = &topics.topic(*session.call().path_param("topic"));
+        } catch (const std::length_error&) {
+            // answered below: no co_await inside a catch block
+        }
+        if (topic == nullptr) {
+            const ServerSentEvent refusal{.data = "too many topics", .event = "error"};
+            co_await session.send(refusal);
+            co_return;
+        }
+        co_await session.follow(*topic);
+    });
+
+    server.post("/pub/{topic}", [&topics](const Request& request) {
+        ServerSentEvent event{.data = request.body()};
+        if (auto name = request.query("event"))
+            event.event.emplace(*name);
+        if (auto id = request.query("id"))
+            event.id.emplace(*id);
+        try {
+            std::string id = topics.topic(*request.path_param("topic")).publish(event);
+            return Response::text(id + "\n");
+        } catch (const boost::system::system_error& e) {
+            if (e.code() != error::invalid_field)
+                throw;
+            return Response::text(std::string(e.what()) + "\n", http::status::bad_request);
+        } catch (const std::length_error&) {
+            return Response::text("too many topics\n", http::status::service_unavailable);
+        }
+    });
+
+    server.get("/stats", [&topics, &server](const Request&) {
+        boost::json::object by_name;
+        for (const auto& [name, stats] : topics.stats())
+            by_name[name] = stats_json(stats);
+        boost::json::object body{{"connections", server.connection_count()}, {"topics", std::move(by_name)}};
+        return Response::json(boost::json::serialize(body));
+    });
+}
+
+} // namespace ssekit::samples

@@ -1,0 +1,21 @@
+#ifndef SSEKIT_SAMPLES_PUBSUB_ROUTES_HPP
+#define SSEKIT_SAMPLES_PUBSUB_ROUTES_HPP
+
+#include <ssekit/broadcast.hpp>
+#include <ssekit/server.hpp>
+
+namespace ssekit::samples {
+
+/** The publish/subscribe protocol that the benchmarks drive:
+    - GET  `/sub/{topic}`: an SSE stream of the topic, replay honoured
+      (`Last-Event-ID` header or `last_event_id` query parameter);
+    - POST `/pub/{topic}`: the request body becomes one event's data; the
+      query parameters `event` and `id` set its name and id; answers the id;
+    - GET  `/stats`: JSON counters of every topic and the open connections.
+    Topics are created on first use, up to the registry's bound.
+*/
+void add_pubsub_routes(Server& server, TopicRegistry& topics);
+
+} // namespace ssekit::samples
+
+#endif
