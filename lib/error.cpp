@@ -17,6 +17,16 @@ public:
         case error::invalid_field:
             return "invalid event field: event and id cannot hold CR or LF, id cannot hold NUL, "
                    "retry cannot be negative";
+        case error::line_too_long:
+            return "a line of the event stream is longer than the parser's limit";
+        case error::event_too_large:
+            return "an event of the event stream is larger than the parser's limit";
+        case error::unexpected_status:
+            return "the SSE server answered with a status other than 200 OK";
+        case error::unexpected_content_type:
+            return "the SSE server answered with a Content-Type other than text/event-stream";
+        case error::unsupported_url:
+            return "unsupported URL: only http:// URLs with a host are supported";
         }
         return "unknown ssekit error";
     }

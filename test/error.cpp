@@ -22,6 +22,11 @@ namespace {
 const std::vector<ssekit::error> all_errors{
     ssekit::error::session_closed,
     ssekit::error::invalid_field,
+    ssekit::error::line_too_long,
+    ssekit::error::event_too_large,
+    ssekit::error::unexpected_status,
+    ssekit::error::unexpected_content_type,
+    ssekit::error::unsupported_url,
 };
 
 } // namespace

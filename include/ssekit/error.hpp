@@ -22,6 +22,26 @@ enum class error {
     /// wire: `event` or `id` holds CR or LF, `id` holds NUL, or `retry` is
     /// negative (WHATWG HTML, "Server-sent events", 9.2.5-9.2.6).
     invalid_field,
+
+    /// A received event stream has a line longer than
+    /// `ParserOptions::max_line_bytes`.
+    line_too_long,
+
+    /// A received event collects more `data` and `event` bytes than
+    /// `ParserOptions::max_event_bytes`.
+    event_too_large,
+
+    /// An SSE server answered with a status other than 200 (or 204, which
+    /// ends the stream); the client does not reconnect.
+    unexpected_status,
+
+    /// An SSE server answered 200 with a `Content-Type` other than
+    /// `text/event-stream`; the client does not reconnect.
+    unexpected_content_type,
+
+    /// The client's URL is not an `http://` URL with a host (`https` is not
+    /// supported).
+    unsupported_url,
 };
 
 /** The category of ssekit's errors; its name is "ssekit". */

@@ -2,9 +2,11 @@
 #define SSEKIT_SSEKIT_HPP
 
 #include <ssekit/broadcast.hpp>
+#include <ssekit/client.hpp>
 #include <ssekit/delay.hpp>
 #include <ssekit/error.hpp>
 #include <ssekit/event.hpp>
+#include <ssekit/event_stream_parser.hpp>
 #include <ssekit/request.hpp>
 #include <ssekit/response.hpp>
 #include <ssekit/routing.hpp>
