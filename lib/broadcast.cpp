@@ -123,11 +123,18 @@ void TopicState::leave(const std::shared_ptr<TopicShard>& shard, TopicSubscriber
 TopicStats TopicState::stats() const
 {
     std::lock_guard lock(mutex_);
+    std::size_t bytes_queued = 0;
+    // Members change only under this lock, so reading the lists here is safe;
+    // each subscriber's count is its own relaxed copy.
+    for (const auto& shard : shards_)
+        for (const TopicSubscriber* member : shard->members)
+            bytes_queued += member->queued_bytes();
     return TopicStats{.subscribers = subscribers_,
                       .published = published_,
                       .dropped = dropped.load(),
                       .disconnected = disconnected.load(),
-                      .replay_buffered = replay_.size()};
+                      .replay_buffered = replay_.size(),
+                      .bytes_queued = bytes_queued};
 }
 
 } // namespace detail

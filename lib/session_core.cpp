@@ -204,6 +204,7 @@ asio::awaitable<void> SessionCore::run_writer()
         head_.clear();
         in_flight_.clear();
         queued_bytes_ -= batch_bytes;
+        queued_bytes_seen_.store(queued_bytes_, std::memory_order_relaxed);
         if (ec) {
             peer_gone();
             break;
@@ -313,6 +314,8 @@ public:
         wake_.cancel();
     }
 
+    std::size_t queued_bytes() const noexcept override { return core_.queued_bytes(); }
+
     bool wanted(const PublishedEvent& event) const { return !options_.filter || options_.filter(event); }
     void start_after(std::uint64_t sequence) noexcept { last_sequence_ = sequence; }
     bool closed() const noexcept { return closed_; }
@@ -373,6 +376,7 @@ asio::awaitable<void> SessionCore::follow(std::shared_ptr<TopicState> topic, Fol
         queued_bytes_ += event->encoded.size();
         queue_.push_back(Queued{.owned = {}, .published = std::move(event)});
     }
+    queued_bytes_seen_.store(queued_bytes_, std::memory_order_relaxed);
     wake(writer_wake_);
 
     while (!joined.closed && !follower.closed()) {
@@ -389,6 +393,7 @@ void SessionCore::enqueue(std::string bytes)
 {
     queued_bytes_ += bytes.size();
     queue_.push_back(Queued{.owned = std::move(bytes), .published = nullptr});
+    queued_bytes_seen_.store(queued_bytes_, std::memory_order_relaxed);
     last_enqueued_ = clock::now();
     wake(writer_wake_);
 }
@@ -420,6 +425,7 @@ std::optional<std::size_t> SessionCore::enqueue_published(std::shared_ptr<const 
     dropped_unreported_ += dropped;
     queued_bytes_ += size;
     queue_.push_back(Queued{.owned = {}, .published = std::move(event)});
+    queued_bytes_seen_.store(queued_bytes_, std::memory_order_relaxed);
     last_enqueued_ = clock::now();
     wake(writer_wake_);
     return dropped;

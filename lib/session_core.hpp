@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -67,6 +68,8 @@ public:
     void heartbeat(const HeartbeatOptions& options);
     void close() noexcept;
     bool is_closed() const noexcept { return closing_; }
+    /// Bytes queued now; safe to read from any thread (an estimate there).
+    std::size_t queued_bytes() const noexcept { return queued_bytes_seen_.load(std::memory_order_relaxed); }
     boost::asio::any_io_executor executor() const noexcept;
 
 private:
@@ -102,6 +105,7 @@ private:
     std::deque<Queued> queue_;     // oldest first
     std::vector<Queued> in_flight_; // the batch being written; queue_ may change meanwhile
     std::size_t queued_bytes_ = 0; // queue_ and in_flight_
+    std::atomic<std::size_t> queued_bytes_seen_{0}; // its copy for other threads (topic stats)
     std::size_t dropped_unreported_ = 0; // topic events dropped since the last `dropped` notice
     std::string dropped_notice_;
     std::string head_;              // response head, until written

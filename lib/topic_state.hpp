@@ -21,6 +21,8 @@ class TopicSubscriber {
 public:
     virtual void deliver(const std::shared_ptr<const PublishedEvent>& event) = 0;
     virtual void topic_closed() = 0;
+    /// The subscriber's queued bytes; called from any thread, under the topic's lock.
+    virtual std::size_t queued_bytes() const noexcept = 0;
 
 protected:
     ~TopicSubscriber() = default;

@@ -66,6 +66,7 @@ struct TopicStats {
     std::uint64_t dropped = 0;         ///< events dropped for slow subscribers
     std::uint64_t disconnected = 0;    ///< slow subscribers closed by policy
     std::size_t replay_buffered = 0;   ///< events in the replay buffer now
+    std::size_t bytes_queued = 0;      ///< bytes waiting in subscribers' queues now
 };
 
 /** One stream of events published once and sent to every session that

@@ -1,21 +1,25 @@
-// sample-demo: the three sample streams on one server, and a page that shows
-// them live in the browser.
+// sample-demo: a live message board on the pubsub routes, and the three
+// sample streams, on one server with a page that shows them in the browser.
 //
 //   $ sample-demo --port 8080
-//   open http://127.0.0.1:8080/
+//   open http://127.0.0.1:8080/ (another board: http://127.0.0.1:8080/?topic=news)
 
 #include "common/sample_cli.hpp"
 #include "demo/routes.hpp"
 
+#include <ssekit/broadcast.hpp>
 #include <ssekit/server.hpp>
 
 int main(int argc, char** argv)
 {
     auto address = ssekit::samples::parse_command_line(
         argc, argv, "sample-demo",
-        "Serves a page at GET / that shows /events, /heartbeat and /json live with EventSource.");
+        "Serves a live board at GET / (over GET /sub/{topic}, POST /pub/{topic} and GET /stats)\n"
+        "and the /events, /heartbeat and /json streams.");
 
+    // Declared before the server: the routes refer to it until run() returns.
+    ssekit::TopicRegistry topics;
     ssekit::Server server;
-    ssekit::samples::add_demo_routes(server);
+    ssekit::samples::add_demo_routes(server, topics);
     return ssekit::samples::serve(server, address);
 }

@@ -23,7 +23,8 @@ boost::json::object stats_json(const TopicStats& stats)
             {"published", stats.published},
             {"dropped", stats.dropped},
             {"disconnected", stats.disconnected},
-            {"replay_buffered", stats.replay_buffered}};
+            {"replay_buffered", stats.replay_buffered},
+            {"bytes_queued", stats.bytes_queued}};
 }
 
 } // namespace

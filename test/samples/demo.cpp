@@ -1,4 +1,5 @@
-// Smoke test of samples/demo: the page and the routes it reuses.
+// Smoke test of samples/demo: the page and the routes it reuses. The page
+// itself runs in Chromium in test/browser.
 
 #include "sample_process.hpp"
 
@@ -25,8 +26,32 @@ BOOST_AUTO_TEST_CASE(serves_a_page_that_uses_event_source)
     BOOST_TEST(response[http::field::content_type].starts_with("text/html"));
     const std::string& page = response.body();
     BOOST_TEST(page.find("EventSource") != std::string::npos);
-    for (const char* path : {"\"/events\"", "\"/heartbeat\"", "\"/json\""})
-        BOOST_TEST(page.find(path) != std::string::npos, "the page opens " << path);
+    for (const char* path : {"\"/events\"", "\"/heartbeat\"", "\"/json\"", "\"/sub/\"", "\"/pub/\"", "\"/stats\""})
+        BOOST_TEST(page.find(path) != std::string::npos, "the page uses " << path);
+    BOOST_TEST(page.find("last_event_id") != std::string::npos, "a reloaded page asks for the events it missed");
+}
+
+BOOST_AUTO_TEST_CASE(serves_the_board_topics_too)
+{
+    SampleProcess sample(sample_path("demo"));
+    asio::io_context io;
+    run_awaitable(
+        io,
+        [&]() -> asio::awaitable<void> {
+            auto subscriber = co_await HttpClient::open(sample.port(), get_request("/sub/board"));
+            BOOST_TEST(subscriber.response()[http::field::content_type] == "text/event-stream");
+
+            std::string post = "POST /pub/board HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello";
+            auto published = co_await fetch(sample.port(), post);
+            BOOST_TEST(published.result_int() == 200u);
+            BOOST_TEST(published.body() == "1\n");
+            auto events = co_await subscriber.read_events(1);
+            BOOST_TEST(events[0] == "id: 1\ndata: hello");
+
+            auto stats = co_await fetch(sample.port(), get_request("/stats"));
+            BOOST_TEST(stats.body().find(R"("board":{"subscribers":1,"published":1,)") != std::string::npos,
+                       stats.body());
+        }());
 }
 
 BOOST_AUTO_TEST_CASE(serves_the_json_stream_too)

@@ -1,0 +1,241 @@
+// The demo board (samples/demo) in headless Chromium: a message posted in one
+// page arrives in another, a page opened later catches up from the replay
+// buffer, and after a server restart on the same port the pages resume with
+// Last-Event-ID.
+//
+// Run by Meson (suite 'browser'), which sets SSEKIT_SAMPLE_DEMO; by hand:
+//   SSEKIT_SAMPLE_DEMO=build/samples/sample-demo node --test test/browser/board.test.mjs
+// Needs /usr/bin/chromium (or SSEKIT_CHROMIUM) and node_modules from `npm ci`.
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+
+const demoPath = process.env.SSEKIT_SAMPLE_DEMO;
+const chromiumPath = process.env.SSEKIT_CHROMIUM || "/usr/bin/chromium";
+const chromiumArgs = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                      "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+// Every wait is bounded. Chromium reconnects an EventSource after about 3 s.
+const waitMs = 15_000;
+const testMs = 60_000;
+
+const running = new Set(); // the demo servers this file started
+
+// Stop whatever is still running if the runner exits early.
+process.on("exit", () => {
+  for (const child of running) {
+    try {
+      process.kill(child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+// Starts `sample-demo --port PORT` and resolves with its port once it printed
+// `listening on http://127.0.0.1:PORT`; rejects if it exits first.
+function startDemoOnce(port) {
+  const child = spawn(demoPath, ["--port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
+  let stdout = "";
+  let stderr = "";
+  const started = new Promise((resolve, reject) => {
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const match = /^listening on http:\/\/127\.0\.0\.1:(\d+)\n/.exec(stdout);
+      if (match) {
+        resolve({ child, port: Number(match[1]) });
+      }
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      running.delete(child);
+      reject(new Error(`sample-demo exited (${signal || code}) before listening: ${stderr.trim()}`));
+    });
+  });
+  return withTimeout(started, waitMs, `sample-demo --port ${port} to print its address`).catch(async (error) => {
+    await stopDemo({ child }).catch(() => {});
+    throw error;
+  });
+}
+
+// The same port may stay busy for a moment after the old server is gone.
+async function startDemo(port = 0) {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await startDemoOnce(port);
+    } catch (error) {
+      if (port === 0 || Date.now() > deadline || !/cannot listen/.test(error.message)) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+// SIGTERM by PID (the sample stops cleanly), SIGKILL if it does not exit in time.
+async function stopDemo({ child }) {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  process.kill(child.pid, "SIGTERM");
+  try {
+    await withTimeout(exited, waitMs, "sample-demo to stop on SIGTERM");
+  } catch (error) {
+    process.kill(child.pid, "SIGKILL");
+    await withTimeout(exited, waitMs, "sample-demo to die on SIGKILL");
+    throw error;
+  }
+}
+
+// Opens the board and waits until its EventSource is open. Remembers the
+// page's requests to /sub/ and the errors its scripts throw.
+async function openBoard(context, base) {
+  const page = await context.newPage();
+  const board = { page, subscriptions: [], errors: [] };
+  page.on("request", (request) => {
+    if (new URL(request.url()).pathname.startsWith("/sub/")) {
+      board.subscriptions.push(request);
+    }
+  });
+  page.on("pageerror", (error) => board.errors.push(error.message));
+  await page.goto(base + "/", { timeout: waitMs });
+  await page.locator("#board-status.open").waitFor({ timeout: waitMs });
+  return board;
+}
+
+// Posts through the page's form; resolves with the id the server answered.
+async function postFromPage(page, author, text) {
+  await page.fill("#author", author);
+  await page.fill("#text", text);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname.startsWith("/pub/") && r.request().method() === "POST",
+                         { timeout: waitMs }),
+    page.click("#send", { timeout: waitMs }),
+  ]);
+  assert.equal(response.status(), 200);
+  return (await response.text()).trim();
+}
+
+// Waits for the message with `text` in the page's list; resolves with its id.
+async function messageId(page, text) {
+  const item = page.locator("#messages li", { hasText: text });
+  await item.waitFor({ timeout: waitMs });
+  return item.getAttribute("data-id");
+}
+
+// `text`: a substring, or a RegExp for an exact value.
+async function waitForText(page, selector, text) {
+  await page.locator(selector, { hasText: text }).waitFor({ timeout: waitMs });
+}
+
+describe("the demo board in Chromium", () => {
+  let chromium;
+  let browser;
+  let context;
+  let server;
+  let base;
+
+  before(async () => {
+    assert.ok(demoPath, "SSEKIT_SAMPLE_DEMO is not set: run this test with `meson test --suite browser`");
+    assert.ok(existsSync(demoPath), `SSEKIT_SAMPLE_DEMO=${demoPath} does not exist: build it first`);
+    assert.ok(existsSync(chromiumPath),
+              `${chromiumPath} not found: install Debian's chromium package (./dev test does) or set SSEKIT_CHROMIUM`);
+    try {
+      ({ chromium } = await import("playwright-core"));
+    } catch (error) {
+      assert.fail(`playwright-core is not installed in test/browser/node_modules: run ./dev test, ` +
+                  `or npm ci in test/browser (${error.message})`);
+    }
+
+    server = await startDemo();
+    base = `http://127.0.0.1:${server.port}`;
+    // launch() gives the browser a fresh temporary profile of its own.
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 30_000 });
+    context = await browser.newContext();
+  });
+
+  after(async () => {
+    await browser?.close();
+    for (const child of [...running]) {
+      await stopDemo({ child }).catch(() => {});
+    }
+  });
+
+  let first; // the pages of the first test
+  let later; // the page opened after them
+
+  it("shows a message posted in one page in another, with its id", { timeout: testMs }, async () => {
+    first = [await openBoard(context, base), await openBoard(context, base)];
+    const [a, b] = first;
+    await waitForText(a.page, "#subscribers", /^2$/);
+
+    const id = await postFromPage(a.page, "Ann", "hello from page A");
+    assert.equal(id, "1");
+    assert.equal(await messageId(b.page, "hello from page A"), "1");
+    await waitForText(b.page, "#messages li[data-id='1'] .author", "Ann");
+    assert.equal(await messageId(a.page, "hello from page A"), "1");
+    await waitForText(b.page, "#published", /^1$/);
+  });
+
+  it("a page opened later catches up from the replay buffer", { timeout: testMs }, async () => {
+    for (const board of first) {
+      await board.page.close();
+    }
+    // Published while no page is open: only the replay can bring it.
+    const response = await fetch(`${base}/pub/board`, {
+      method: "POST",
+      body: JSON.stringify({ author: "node", text: "posted while no page was open" }),
+      signal: AbortSignal.timeout(waitMs),
+    });
+    assert.equal((await response.text()).trim(), "2");
+
+    later = await openBoard(context, base);
+    assert.equal(new URL(later.subscriptions[0].url()).search, "?last_event_id=1",
+                 "the page asks for what followed the last id it saw");
+    assert.equal(await messageId(later.page, "hello from page A"), "1"); // kept by the page
+    assert.equal(await messageId(later.page, "posted while no page was open"), "2"); // replayed
+  });
+
+  it("after a server restart on the same port, the pages resume with Last-Event-ID", { timeout: testMs },
+     async () => {
+    const other = await openBoard(context, base);
+    const port = server.port;
+    await stopDemo(server);
+    server = await startDemo(port);
+    assert.equal(server.port, port);
+
+    // `later` opened with ?last_event_id=1 and then received id 2: the reset
+    // for #2 can only come from the Last-Event-ID header of its reconnect.
+    // The new server has no such id, so both pages get a reset.
+    for (const board of [later, other]) {
+      await waitForText(board.page, "#notices .notice.reset", "after #2");
+      await waitForText(board.page, "#board-status", "open");
+    }
+    const reconnect = later.subscriptions.at(-1);
+    assert.equal(new URL(reconnect.url()).search, "?last_event_id=1", "EventSource reconnects to the same URL");
+    assert.equal((await reconnect.allHeaders())["last-event-id"], "2");
+
+    const id = await postFromPage(other.page, "Bob", "after the restart");
+    assert.equal(id, "1", "the new server's topic counts from 1");
+    assert.equal(await messageId(later.page, "after the restart"), "1");
+    await waitForText(later.page, "#subscribers", /^2$/);
+
+    assert.deepEqual([...later.errors, ...other.errors], [], "no script errors in the pages");
+  });
+});

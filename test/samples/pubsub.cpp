@@ -1,0 +1,176 @@
+// Smoke test of samples/pubsub: publish over POST, follow over SSE, replay
+// after Last-Event-ID, and the /stats counters.
+
+#include "sample_process.hpp"
+
+#include "support/http_client.hpp"
+#include "support/run.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using namespace ssekit::test;
+
+namespace {
+
+std::string post_request(std::string_view target, std::string_view body)
+{
+    return "POST " + std::string(target) +
+           " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+}
+
+/// Publishes `body` and returns the id the sample answers (without its "\n").
+asio::awaitable<std::string> publish(std::uint16_t port, std::string_view target, std::string_view body)
+{
+    auto response = co_await fetch(port, post_request(target, body));
+    BOOST_TEST(response.result_int() == 200u, response.body());
+    std::string id = response.body();
+    if (id.ends_with('\n'))
+        id.pop_back();
+    co_return id;
+}
+
+/// GET /stats, parsed.
+asio::awaitable<boost::json::value> stats(std::uint16_t port)
+{
+    // g++ 12: no braced list inside a co_await expression.
+    std::string request = get_request("/stats", {"Connection: close"});
+    auto response = co_await fetch(port, request);
+    BOOST_TEST(response.result_int() == 200u);
+    BOOST_TEST(response[http::field::content_type].starts_with("application/json"));
+    co_return boost::json::parse(response.body());
+}
+
+std::uint64_t topic_counter(const boost::json::value& stats, std::string_view topic, std::string_view counter)
+{
+    return stats.at("topics").at(topic).at(counter).to_number<std::uint64_t>();
+}
+
+/// A subscriber that sees "one" (id 1) and "two" (id custom) published, then leaves.
+asio::awaitable<void> subscribe_to_two_events_and_leave(std::uint16_t port)
+{
+    auto subscriber = co_await HttpClient::open(port, get_request("/sub/news"));
+    co_await publish(port, "/pub/news", "one");
+    co_await publish(port, "/pub/news?id=custom", "two");
+    auto events = co_await subscriber.read_events(2);
+    BOOST_TEST(events[0] == "id: 1\ndata: one");
+    BOOST_TEST(events[1] == "id: custom\ndata: two");
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(pubsub)
+
+BOOST_AUTO_TEST_CASE(a_subscriber_receives_each_published_event_exactly)
+{
+    SampleProcess sample(sample_path("pubsub"));
+    asio::io_context io;
+    run_awaitable(
+        io,
+        [&]() -> asio::awaitable<void> {
+            auto subscriber = co_await HttpClient::open(sample.port(), get_request("/sub/news"));
+            BOOST_TEST(subscriber.response().result_int() == 200u);
+            BOOST_TEST(subscriber.response()[http::field::content_type] == "text/event-stream");
+
+            std::string first = co_await publish(sample.port(), "/pub/news?event=greeting&id=custom", "hello");
+            BOOST_TEST(first == "custom");
+            std::string second = co_await publish(sample.port(), "/pub/news", "line one\nline two");
+            BOOST_TEST(second == "2");
+
+            auto events = co_await subscriber.read_events(2);
+            BOOST_TEST(events[0] == "event: greeting\nid: custom\ndata: hello");
+            BOOST_TEST(events[1] == "id: 2\ndata: line one\ndata: line two");
+
+            auto counters = co_await stats(sample.port());
+            BOOST_TEST(topic_counter(counters, "news", "subscribers") == 1u);
+            BOOST_TEST(topic_counter(counters, "news", "published") == 2u);
+            BOOST_TEST(topic_counter(counters, "news", "dropped") == 0u);
+            BOOST_TEST(topic_counter(counters, "news", "replay_buffered") == 2u);
+            BOOST_TEST(counters.at("connections").to_number<std::uint64_t>() >= 2u); // the subscriber and us
+        }());
+}
+
+BOOST_AUTO_TEST_CASE(an_id_with_a_line_break_is_answered_400_and_not_published)
+{
+    SampleProcess sample(sample_path("pubsub"));
+    asio::io_context io;
+    run_awaitable(
+        io,
+        [&]() -> asio::awaitable<void> {
+            auto subscriber = co_await HttpClient::open(sample.port(), get_request("/sub/news"));
+
+            auto refused = co_await fetch(sample.port(), post_request("/pub/news?id=a%0Ab", "hello"));
+            BOOST_TEST(refused.result_int() == 400u);
+
+            // The subscriber's next event is the one published after the refusal.
+            std::string id = co_await publish(sample.port(), "/pub/news", "after");
+            BOOST_TEST(id == "1");
+            auto events = co_await subscriber.read_events(1);
+            BOOST_TEST(events[0] == "id: 1\ndata: after");
+
+            auto counters = co_await stats(sample.port());
+            BOOST_TEST(topic_counter(counters, "news", "published") == 1u);
+        }());
+}
+
+BOOST_AUTO_TEST_CASE(reconnecting_with_last_event_id_gets_the_rest_then_the_live_stream)
+{
+    SampleProcess sample(sample_path("pubsub"));
+    asio::io_context io;
+    run_awaitable(
+        io,
+        [&]() -> asio::awaitable<void> {
+            co_await subscribe_to_two_events_and_leave(sample.port());
+
+            // Published while nobody listens.
+            co_await publish(sample.port(), "/pub/news", "three");
+            co_await publish(sample.port(), "/pub/news", "four");
+
+            std::string reconnect = get_request("/sub/news", {"Last-Event-ID: custom"});
+            auto again = co_await HttpClient::open(sample.port(), reconnect);
+            auto missed = co_await again.read_events(2);
+            BOOST_TEST(missed[0] == "id: 3\ndata: three");
+            BOOST_TEST(missed[1] == "id: 4\ndata: four");
+
+            co_await publish(sample.port(), "/pub/news", "five");
+            auto live = co_await again.read_events(1);
+            BOOST_TEST(live[0] == "id: 5\ndata: five");
+
+            // A page's first request passes its id as a query parameter.
+            auto by_query = co_await HttpClient::open(sample.port(), get_request("/sub/news?last_event_id=4"));
+            auto rest = co_await by_query.read_events(1);
+            BOOST_TEST(rest[0] == "id: 5\ndata: five");
+        }());
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_last_event_id_gets_a_reset_event_first)
+{
+    SampleProcess sample(sample_path("pubsub"));
+    asio::io_context io;
+    run_awaitable(
+        io,
+        [&]() -> asio::awaitable<void> {
+            co_await publish(sample.port(), "/pub/news", "one");
+
+            std::string request = get_request("/sub/news", {"Last-Event-ID: 99"});
+            auto subscriber = co_await HttpClient::open(sample.port(), request);
+            auto reset = co_await subscriber.read_events(1);
+            BOOST_TEST(reset[0] == "event: reset\ndata: 99");
+
+            co_await publish(sample.port(), "/pub/news", "two");
+            auto live = co_await subscriber.read_events(1);
+            BOOST_TEST(live[0] == "id: 2\ndata: two");
+        }());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
