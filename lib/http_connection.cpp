@@ -168,16 +168,15 @@ asio::awaitable<bool> HttpConnection::dispatch(Request::message_type message)
 
 asio::awaitable<void> HttpConnection::serve_sse(Request& request, const RouteMatch& match)
 {
-    SessionCore core(socket_, request,
-                     SessionCore::Settings{
-                         .route = *match.sse_options,
-                         .max_queued_bytes = shared_->options.max_queued_bytes,
-                         .write_timeout = shared_->options.sse_write_timeout,
-                         .report_handler_error =
-                             [this, &request](std::exception_ptr error) {
-                                 shared_->report_handler_error(request, error);
-                             },
-                     });
+    SessionCore::Settings settings{
+        .route = *match.sse_options,
+        .max_queued_bytes = shared_->options.max_queued_bytes,
+        .write_timeout = shared_->options.sse_write_timeout,
+        .report_handler_error = [this, &request](std::exception_ptr error) {
+            shared_->report_handler_error(request, error);
+        },
+    };
+    SessionCore core(socket_, request, std::move(settings));
     session_ = &core;
     co_await core.run(*match.sse_handler);
     session_ = nullptr;
@@ -201,6 +200,10 @@ asio::awaitable<bool> HttpConnection::write_response(Response response, unsigned
         co_return false;
     }
     message.body() = std::move(response.body);
+    // 1xx, 204 and 304 answers have no body (RFC 9110, 6.4.1); Beast refuses one.
+    if (response.status == http::status::no_content || response.status == http::status::not_modified ||
+        http::to_status_class(response.status) == http::status_class::informational)
+        message.body().clear();
     message.keep_alive(keep_alive && !stopping_);
     message.prepare_payload();
 

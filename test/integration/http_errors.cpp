@@ -32,6 +32,9 @@ struct LimitedServer {
         server.server().post("/echo", [](const ssekit::Request& request) -> asio::awaitable<ssekit::Response> {
             co_return ssekit::Response::text(request.body());
         });
+        server.server().get("/empty", [](const ssekit::Request&) {
+            return ssekit::Response::status_only(http::status::no_content);
+        });
         server.server().get("/fail", [](const ssekit::Request&) -> ssekit::Response {
             throw std::runtime_error("plain handler failed");
         });
@@ -153,6 +156,14 @@ BOOST_AUTO_TEST_CASE(slow_request_head_gets_408_and_idle_connection_is_closed)
         auto idle = co_await HttpClient::connect(s.port);
         BOOST_TEST(co_await idle.wait_closed());
     }());
+}
+
+BOOST_AUTO_TEST_CASE(no_content_answer_is_sent_without_a_body)
+{
+    LimitedServer s;
+    auto response = s.exchange(get_request("/empty"));
+    BOOST_TEST(response.result_int() == 204u);
+    BOOST_TEST(response.body().empty());
 }
 
 BOOST_AUTO_TEST_CASE(plain_handler_exception_gets_500_and_the_server_goes_on)
