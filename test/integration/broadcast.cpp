@@ -11,7 +11,6 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -76,17 +75,19 @@ Received parse(const std::string& body)
     return received;
 }
 
-asio::awaitable<void> pause(std::chrono::milliseconds duration)
-{
-    asio::steady_timer timer(co_await asio::this_coro::executor, duration);
-    co_await timer.async_wait(asio::use_awaitable);
-}
-
 // Waits until `topic` has `count` subscribers.
 asio::awaitable<void> until_subscribed(const ssekit::Topic& topic, std::size_t count)
 {
     while (topic.stats().subscribers < count)
-        co_await pause(2ms);
+        co_await ssekit::delay(2ms);
+}
+
+// Publishes `count` events with `data`.
+void publish_times(ssekit::Topic& topic, int count, const std::string& data)
+{
+    const ServerSentEvent event{.data = data};
+    for (int i = 0; i < count; ++i)
+        topic.publish(event);
 }
 
 std::vector<std::string> sequence_ids(int first, int last)
@@ -203,10 +204,7 @@ BOOST_AUTO_TEST_CASE(first_request_may_pass_its_last_id_as_a_query_parameter)
 {
     TopicServer s;
     auto port = s.server.start();
-    for (int i = 0; i < 3; ++i) {
-        const ServerSentEvent event{.data = "e"};
-        s.topic->publish(event);
-    }
+    publish_times(*s.topic, 3, "e");
     asio::io_context io;
     auto events = run_awaitable(io, [&]() -> asio::awaitable<std::vector<std::string>> {
         auto client = co_await HttpClient::open(port, get_request("/topic?last_event_id=1"));
@@ -220,10 +218,7 @@ BOOST_AUTO_TEST_CASE(an_evicted_id_gets_the_reset_event)
 {
     TopicServer s({.replay_count = 5});
     auto port = s.server.start();
-    for (int i = 0; i < 10; ++i) {
-        const ServerSentEvent event{.data = "e"};
-        s.topic->publish(event);
-    }
+    publish_times(*s.topic, 10, "e");
     asio::io_context io;
     auto events = run_awaitable(io, [&]() -> asio::awaitable<std::vector<std::string>> {
         const std::string request = get_request("/topic", {"Last-Event-ID: 2"});
@@ -241,10 +236,7 @@ BOOST_AUTO_TEST_CASE(catch_up_while_publishing_has_no_gap_and_no_duplicate)
     TopicServer s({.replay_count = 100000}, {.max_queued_events = 100000},
                   ssekit::ServerOptions{.max_queued_bytes = 64 * 1024 * 1024});
     auto port = s.server.start(2);
-    for (int i = 0; i < 100; ++i) {
-        const ServerSentEvent event{.data = "before"};
-        s.topic->publish(event);
-    }
+    publish_times(*s.topic, 100, "before");
     std::atomic<bool> publishing{true};
     std::jthread publisher([&] {
         for (int i = 0; publishing && i < 5000; ++i) {
@@ -285,7 +277,7 @@ BOOST_AUTO_TEST_CASE(stalled_subscriber_is_dropped_oldest_first_and_told_how_man
         }
         // Bounded: at most the subscriber's 8 events plus one batch in flight
         // (how much is still queued depends on how much the kernel took).
-        co_await pause(20ms); // let the last deliveries land on the server thread
+        co_await ssekit::delay(20ms); // let the last deliveries land on the server thread
         BOOST_TEST(s.topic->stats().bytes_queued <= 2 * 8 * (payload.size() + 64));
         s.topic->close();            // the stream then ends: read it all
         co_return co_await stalled.read_body_to_end();
@@ -347,7 +339,7 @@ BOOST_AUTO_TEST_CASE(one_connection_follows_several_topics)
     auto events = run_awaitable(io, [&]() -> asio::awaitable<std::vector<std::string>> {
         auto client = co_await HttpClient::open(port, get_request("/both"));
         while (news.stats().subscribers + weather.stats().subscribers < 2)
-            co_await pause(2ms);
+            co_await ssekit::delay(2ms);
         const ServerSentEvent headline{.data = "headline", .event = "news"};
         const ServerSentEvent rain{.data = "rain", .event = "weather"};
         news.publish(headline);
@@ -405,7 +397,7 @@ BOOST_AUTO_TEST_CASE(subscribers_leaving_mid_publish_leave_the_others_whole)
     BOOST_TEST(whole.load() == subscribers / 2);
     run_awaitable(io, [&]() -> asio::awaitable<void> {
         while (s.topic->stats().subscribers > static_cast<std::size_t>(subscribers / 2))
-            co_await pause(5ms);
+            co_await ssekit::delay(5ms);
     }());
     BOOST_TEST(s.topic->stats().subscribers == static_cast<std::size_t>(subscribers / 2));
 }

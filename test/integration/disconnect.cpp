@@ -7,7 +7,6 @@
 #include "../support/threaded_server.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -36,12 +35,6 @@ struct Ending {
     clock_type::time_point when;
     boost::system::error_code code;
 };
-
-asio::awaitable<void> pause(std::chrono::milliseconds duration)
-{
-    asio::steady_timer timer(co_await asio::this_coro::executor, duration);
-    co_await timer.async_wait(asio::use_awaitable);
-}
 
 } // namespace
 
@@ -109,7 +102,7 @@ BOOST_AUTO_TEST_CASE(client_leaving_cancels_a_send_waiting_on_backpressure_withi
         int stalled_polls = 0;
         int last_completed = -1;
         while (stalled_polls < 5) {
-            co_await pause(10ms);
+            co_await ssekit::delay(10ms);
             int now_completed = completed.load();
             bool pending = attempted.load() > now_completed;
             stalled_polls = pending && now_completed == last_completed ? stalled_polls + 1 : 0;
@@ -152,7 +145,7 @@ BOOST_AUTO_TEST_CASE(peer_that_takes_no_bytes_is_closed_after_the_write_timeout)
         // Connected, but never reads: like a peer gone without a FIN.
         auto client = co_await HttpClient::open(port, get_request("/flood"));
         while (ending.wait_for(0s) != std::future_status::ready)
-            co_await pause(10ms);
+            co_await ssekit::delay(10ms);
     }());
     auto [when, code] = ending.get();
     BOOST_TEST((code == asio::error::operation_aborted || code == make_error_code(ssekit::error::session_closed)));
