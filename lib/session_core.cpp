@@ -370,14 +370,9 @@ asio::awaitable<void> SessionCore::follow(std::shared_ptr<TopicState> topic, Fol
     }
     // The replay goes in whole, whatever the live bounds: it is bounded by
     // the topic's buffer.
-    for (auto& event : joined.replay) {
-        if (!follower.wanted(*event))
-            continue;
-        queued_bytes_ += event->encoded.size();
-        queue_.push_back(Queued{.owned = {}, .published = std::move(event)});
-    }
-    queued_bytes_seen_.store(queued_bytes_, std::memory_order_relaxed);
-    wake(writer_wake_);
+    for (auto& event : joined.replay)
+        if (follower.wanted(*event))
+            push(Queued{.owned = {}, .published = std::move(event)});
 
     while (!joined.closed && !follower.closed()) {
         co_await follower.wait();
@@ -389,13 +384,18 @@ asio::awaitable<void> SessionCore::follow(std::shared_ptr<TopicState> topic, Fol
     }
 }
 
-void SessionCore::enqueue(std::string bytes)
+void SessionCore::push(Queued item)
 {
-    queued_bytes_ += bytes.size();
-    queue_.push_back(Queued{.owned = std::move(bytes), .published = nullptr});
+    queued_bytes_ += item.bytes().size();
+    queue_.push_back(std::move(item));
     queued_bytes_seen_.store(queued_bytes_, std::memory_order_relaxed);
     last_enqueued_ = clock::now();
     wake(writer_wake_);
+}
+
+void SessionCore::enqueue(std::string bytes)
+{
+    push(Queued{.owned = std::move(bytes), .published = nullptr});
 }
 
 std::optional<std::size_t> SessionCore::enqueue_published(std::shared_ptr<const PublishedEvent> event,
@@ -423,11 +423,7 @@ std::optional<std::size_t> SessionCore::enqueue_published(std::shared_ptr<const 
         ++dropped;
     }
     dropped_unreported_ += dropped;
-    queued_bytes_ += size;
-    queue_.push_back(Queued{.owned = {}, .published = std::move(event)});
-    queued_bytes_seen_.store(queued_bytes_, std::memory_order_relaxed);
-    last_enqueued_ = clock::now();
-    wake(writer_wake_);
+    push(Queued{.owned = {}, .published = std::move(event)});
     return dropped;
 }
 

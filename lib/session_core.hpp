@@ -102,6 +102,9 @@ private:
         std::string_view bytes() const noexcept { return published ? std::string_view(published->encoded) : owned; }
     };
 
+    /// Appends to the queue, keeps the byte counts, wakes the writer.
+    void push(Queued item);
+
     std::deque<Queued> queue_;     // oldest first
     std::vector<Queued> in_flight_; // the batch being written; queue_ may change meanwhile
     std::size_t queued_bytes_ = 0; // queue_ and in_flight_
