@@ -15,11 +15,14 @@ namespace {
 
 void print_usage(std::ostream& out, std::string_view program, std::string_view about)
 {
-    out << "usage: " << program << " [--host HOST] [--port PORT]\n"
+    out << "usage: " << program << " [--host HOST] [--port PORT] [--threads N] [--max-connections N]\n"
         << about << "\n\n"
-        << "  --host HOST  address to listen on (default 127.0.0.1)\n"
-        << "  --port PORT  port to listen on, 0 for any free port (default 8080)\n"
-        << "  --help       show this text\n\n"
+        << "  --host HOST          address to listen on (default 127.0.0.1)\n"
+        << "  --port PORT          port to listen on, 0 for any free port (default 8080)\n"
+        << "  --threads N          threads serving connections (default 1)\n"
+        << "  --max-connections N  open connections before 503 (default " << ServerOptions{}.max_connections
+        << ")\n"
+        << "  --help               show this text\n\n"
         << "Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.\n";
 }
 
@@ -30,13 +33,13 @@ void print_usage(std::ostream& out, std::string_view program, std::string_view a
     std::exit(2);
 }
 
-std::optional<std::uint16_t> parse_port(std::string_view text)
+std::optional<std::size_t> parse_number(std::string_view text, std::size_t min, std::size_t max)
 {
-    unsigned value = 0;
+    std::size_t value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value > 65535)
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min || value > max)
         return std::nullopt;
-    return static_cast<std::uint16_t>(value);
+    return value;
 }
 
 // "[::1]" in a URL, "127.0.0.1" as is.
@@ -47,9 +50,16 @@ std::string url_host(const std::string& host)
 
 } // namespace
 
-ListenAddress parse_command_line(int argc, char** argv, std::string_view program, std::string_view about)
+ServerOptions CommandLine::server_options() const
 {
-    ListenAddress address;
+    ServerOptions options;
+    options.max_connections = max_connections;
+    return options;
+}
+
+CommandLine parse_command_line(int argc, char** argv, std::string_view program, std::string_view about)
+{
+    CommandLine command_line;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
@@ -62,7 +72,7 @@ ListenAddress parse_command_line(int argc, char** argv, std::string_view program
         std::optional<std::string_view> value;
         if (name.size() < arg.size())
             value = arg.substr(name.size() + 1);
-        if (name != "--host" && name != "--port")
+        if (name != "--host" && name != "--port" && name != "--threads" && name != "--max-connections")
             fail_usage(program, about, "unknown argument '" + std::string(arg) + "'");
         if (!value) {
             if (i + 1 == argc)
@@ -70,26 +80,36 @@ ListenAddress parse_command_line(int argc, char** argv, std::string_view program
             value = argv[++i];
         }
 
+        auto number = [&](std::size_t min, std::size_t max) {
+            auto parsed = parse_number(*value, min, max);
+            if (!parsed)
+                fail_usage(program, about,
+                           std::string(name) + " wants a number from " + std::to_string(min) + " to " +
+                               std::to_string(max) + ", not '" + std::string(*value) + "'");
+            return *parsed;
+        };
         if (name == "--host") {
             if (value->empty())
                 fail_usage(program, about, "--host needs a value");
-            address.host = std::string(*value);
-        } else if (auto port = parse_port(*value)) {
-            address.port = *port;
+            command_line.host = std::string(*value);
+        } else if (name == "--port") {
+            command_line.port = static_cast<std::uint16_t>(number(0, 65535));
+        } else if (name == "--threads") {
+            command_line.threads = number(1, 1024);
         } else {
-            fail_usage(program, about, "--port wants a number from 0 to 65535, not '" + std::string(*value) + "'");
+            command_line.max_connections = number(1, 10'000'000);
         }
     }
-    return address;
+    return command_line;
 }
 
-int serve(Server& server, const ListenAddress& address)
+int serve(Server& server, const CommandLine& command_line)
 {
     boost::asio::ip::tcp::endpoint endpoint;
     try {
-        endpoint = server.listen(address.host, address.port);
+        endpoint = server.listen(command_line.host, command_line.port);
     } catch (const boost::system::system_error& e) {
-        std::cerr << "cannot listen on " << address.host << ":" << address.port << ": " << e.what() << "\n";
+        std::cerr << "cannot listen on " << command_line.host << ":" << command_line.port << ": " << e.what() << "\n";
         return 1;
     }
 
@@ -101,8 +121,8 @@ int serve(Server& server, const ListenAddress& address)
             server.stop();
     });
 
-    std::cout << "listening on http://" << url_host(address.host) << ":" << endpoint.port() << std::endl;
-    server.run();
+    std::cout << "listening on http://" << url_host(command_line.host) << ":" << endpoint.port() << std::endl;
+    server.run(command_line.threads);
     return 0;
 }
 

@@ -1,24 +1,31 @@
 #ifndef SSEKIT_SAMPLES_COMMON_SAMPLE_CLI_HPP
 #define SSEKIT_SAMPLES_COMMON_SAMPLE_CLI_HPP
 
-// What every sample does around its routes: read `--host` and `--port`,
-// listen, say where, and stop cleanly on Ctrl-C or `kill`.
+// What every sample does around its routes: read its command line, listen,
+// say where, and stop cleanly on Ctrl-C or `kill`.
 
 #include <ssekit/server.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace ssekit::samples {
 
-/// Where a sample listens.
-struct ListenAddress {
+/// Where a sample listens and how big it may grow.
+struct CommandLine {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080; // 0 picks a free port
+    std::size_t threads = 1;
+    std::size_t max_connections = ServerOptions{}.max_connections;
+
+    /// The server's options with the limits given on the command line.
+    ServerOptions server_options() const;
 };
 
-/** Reads `--host HOST` and `--port N` (also `--host=HOST`, `--port=N`).
+/** Reads `--host HOST`, `--port N`, `--threads N` and `--max-connections N`
+    (also written `--name=value`).
 
     `--help` prints the usage text to stdout and exits 0; anything else it
     does not understand prints the usage text to stderr and exits 2.
@@ -26,15 +33,16 @@ struct ListenAddress {
     @param program The name shown in the usage text, e.g. "sample-events".
     @param about One line saying what the sample serves.
 */
-ListenAddress parse_command_line(int argc, char** argv, std::string_view program, std::string_view about);
+CommandLine parse_command_line(int argc, char** argv, std::string_view program, std::string_view about);
 
-/** Listens on `address`, prints `listening on http://HOST:PORT` (the bound
-    port) as the first line of stdout, and serves until SIGINT or SIGTERM.
+/** Listens where `command_line` says, prints `listening on http://HOST:PORT`
+    (the bound port) as the first line of stdout, and serves on
+    `command_line.threads` threads until SIGINT or SIGTERM.
 
     @return The exit status for `main`: 0 after a clean stop, 1 when the
     address cannot be bound.
 */
-int serve(Server& server, const ListenAddress& address);
+int serve(Server& server, const CommandLine& command_line);
 
 } // namespace ssekit::samples
 

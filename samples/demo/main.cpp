@@ -12,14 +12,14 @@
 
 int main(int argc, char** argv)
 {
-    auto address = ssekit::samples::parse_command_line(
+    auto command_line = ssekit::samples::parse_command_line(
         argc, argv, "sample-demo",
         "Serves a live board at GET / (over GET /sub/{topic}, POST /pub/{topic} and GET /stats)\n"
         "and the /events, /heartbeat and /json streams.");
 
     // Declared before the server: the routes refer to it until run() returns.
     ssekit::TopicRegistry topics;
-    ssekit::Server server;
+    ssekit::Server server(command_line.server_options());
     ssekit::samples::add_demo_routes(server, topics);
-    return ssekit::samples::serve(server, address);
+    return ssekit::samples::serve(server, command_line);
 }

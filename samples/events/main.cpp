@@ -13,10 +13,10 @@
 
 int main(int argc, char** argv)
 {
-    auto address = ssekit::samples::parse_command_line(
+    auto command_line = ssekit::samples::parse_command_line(
         argc, argv, "sample-events", "Serves GET /events: six events, one second apart, then the stream ends.");
 
-    ssekit::Server server;
+    ssekit::Server server(command_line.server_options());
     ssekit::samples::add_events_route(server);
-    return ssekit::samples::serve(server, address);
+    return ssekit::samples::serve(server, command_line);
 }

@@ -12,10 +12,10 @@
 
 int main(int argc, char** argv)
 {
-    auto address = ssekit::samples::parse_command_line(
+    auto command_line = ssekit::samples::parse_command_line(
         argc, argv, "sample-heartbeat", "Serves GET /heartbeat: a heartbeat event every 10 ms until the client leaves.");
 
-    ssekit::Server server;
+    ssekit::Server server(command_line.server_options());
     ssekit::samples::add_heartbeat_route(server);
-    return ssekit::samples::serve(server, address);
+    return ssekit::samples::serve(server, command_line);
 }

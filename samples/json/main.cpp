@@ -13,10 +13,10 @@
 
 int main(int argc, char** argv)
 {
-    auto address = ssekit::samples::parse_command_line(
+    auto command_line = ssekit::samples::parse_command_line(
         argc, argv, "sample-json", "Serves GET /json: a Customer and a Product as JSON events, then the stream ends.");
 
-    ssekit::Server server;
+    ssekit::Server server(command_line.server_options());
     ssekit::samples::add_json_route(server);
-    return ssekit::samples::serve(server, address);
+    return ssekit::samples::serve(server, command_line);
 }

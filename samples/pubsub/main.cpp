@@ -13,12 +13,12 @@
 
 int main(int argc, char** argv)
 {
-    auto address = ssekit::samples::parse_command_line(
+    auto command_line = ssekit::samples::parse_command_line(
         argc, argv, "sample-pubsub",
         "Serves GET /sub/{topic} (SSE, replay with Last-Event-ID), POST /pub/{topic} and GET /stats.");
 
-    ssekit::Server server;
+    ssekit::Server server(command_line.server_options());
     ssekit::TopicRegistry topics;
     ssekit::samples::add_pubsub_routes(server, topics);
-    return ssekit::samples::serve(server, address);
+    return ssekit::samples::serve(server, command_line);
 }

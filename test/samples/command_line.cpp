@@ -2,13 +2,18 @@
 
 #include "sample_process.hpp"
 
+#include "support/http_client.hpp"
+#include "support/run.hpp"
+
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
 #include <string>
+#include <vector>
 
+namespace asio = boost::asio;
 namespace data = boost::unit_test::data;
 using namespace ssekit::test;
 
@@ -58,6 +63,41 @@ BOOST_DATA_TEST_CASE(help_prints_usage_and_exits_0, data::make(sample_names), na
     auto result = run_to_end(sample_path(name), {"--help"});
     BOOST_TEST(result.exit_status == 0);
     BOOST_TEST(result.output.find("--port PORT") != std::string::npos, result.output);
+}
+
+BOOST_DATA_TEST_CASE(prints_usage_and_exits_2_on_zero_threads, data::make(sample_names), name)
+{
+    auto result = run_to_end(sample_path(name), {"--threads", "0"});
+    BOOST_TEST(result.exit_status == 2);
+    BOOST_TEST(result.output.find("--threads wants a number from 1") != std::string::npos, result.output);
+}
+
+BOOST_AUTO_TEST_CASE(serves_on_several_threads)
+{
+    SampleProcess sample(sample_path("events"), {"--threads", "3"});
+    auto body = stream_body(sample.port(), get_request("/events"));
+    BOOST_TEST(body.complete);
+    BOOST_TEST(body.body.find("data: this is SSE #5") != std::string::npos, body.body);
+}
+
+namespace {
+
+// One stream holds the only connection allowed; a second request is refused.
+asio::awaitable<unsigned> status_beside_one_open_stream(std::uint16_t port)
+{
+    auto stream = co_await HttpClient::open(port, get_request("/sub/held"));
+    std::string request = get_request("/stats", {"Connection: close"});
+    auto refused = co_await fetch(port, request);
+    co_return refused.result_int();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(max_connections_refuses_the_connection_over_the_limit)
+{
+    SampleProcess sample(sample_path("pubsub"), {"--max-connections", "1"});
+    asio::io_context io;
+    BOOST_TEST(run_awaitable(io, status_beside_one_open_stream(sample.port())) == 503u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

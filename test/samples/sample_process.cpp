@@ -81,8 +81,20 @@ std::string sample_path(std::string_view name)
     return path;
 }
 
-SampleProcess::SampleProcess(const std::string& path, std::chrono::steady_clock::duration limit)
-    : stdout_(io_), child_(path, std::vector<std::string>{"--port", "0"}, bp::std_out > stdout_)
+namespace {
+
+std::vector<std::string> with_free_port(const std::vector<std::string>& extra_args)
+{
+    std::vector<std::string> args{"--port", "0"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    return args;
+}
+
+} // namespace
+
+SampleProcess::SampleProcess(const std::string& path, const std::vector<std::string>& extra_args,
+                             std::chrono::steady_clock::duration limit)
+    : stdout_(io_), child_(path, with_free_port(extra_args), bp::std_out > stdout_)
 {
     first_line_ = run_awaitable(io_, read_line(stdout_, output_), limit);
     port_ = parse_port(first_line_);

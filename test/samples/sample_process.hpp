@@ -24,10 +24,10 @@ std::string sample_path(std::string_view name);
 /// PID) and reaped on destruction if it is still running.
 class SampleProcess {
 public:
-    /// Starts `path --port 0` and reads its first line of stdout,
-    /// `listening on http://127.0.0.1:PORT`.
+    /// Starts `path --port 0 extra_args...` and reads its first line of
+    /// stdout, `listening on http://127.0.0.1:PORT`.
     /// @throws std::runtime_error if that line does not come within `limit`.
-    explicit SampleProcess(const std::string& path,
+    explicit SampleProcess(const std::string& path, const std::vector<std::string>& extra_args = {},
                            std::chrono::steady_clock::duration limit = std::chrono::seconds(10));
     ~SampleProcess();
 
