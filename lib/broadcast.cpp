@@ -14,6 +14,69 @@
 namespace ssekit {
 namespace detail {
 
+namespace {
+
+// Members served before the thread turns to other work (a publish waiting
+// to be answered, a new subscriber); small enough to keep that wait short.
+constexpr std::size_t members_per_slice = 128;
+
+} // namespace
+
+void TopicShard::schedule(std::shared_ptr<const PublishedEvent> event, bool close)
+{
+    std::lock_guard lock(mutex_);
+    if (event)
+        incoming_.push_back(std::move(event));
+    closing_ = closing_ || close;
+    if (pass_scheduled_)
+        return;
+    pass_scheduled_ = true;
+    boost::asio::post(executor, [self = shared_from_this()] { self->run_slice(); });
+}
+
+void TopicShard::run_slice()
+{
+    {
+        std::lock_guard lock(mutex_);
+        batch.insert(batch.end(), std::make_move_iterator(incoming_.begin()), std::make_move_iterator(incoming_.end()));
+        incoming_.clear();
+    }
+    if (next_member == 0)
+        covered = batch.size(); // a new pass: these reach everyone by its end
+
+    // Members may join between slices (at the end) or leave (leave() keeps
+    // next_member pointing at the same member); not during one.
+    const std::size_t end = std::min(members.size(), next_member + members_per_slice);
+    if (!batch.empty())
+        for (; next_member < end; ++next_member)
+            members[next_member]->deliver(batch);
+    else
+        next_member = end;
+    if (next_member < members.size()) {
+        boost::asio::post(executor, [self = shared_from_this()] { self->run_slice(); });
+        return;
+    }
+
+    batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(covered));
+    covered = 0;
+    next_member = 0;
+    bool close_members = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (!batch.empty() || !incoming_.empty()) {
+            // Published during this pass: the members passed before it came need another.
+            boost::asio::post(executor, [self = shared_from_this()] { self->run_slice(); });
+            return;
+        }
+        pass_scheduled_ = false;
+        close_members = closing_ && !closed_;
+        closed_ = closed_ || close_members;
+    }
+    if (close_members)
+        for (std::size_t i = 0; i < members.size(); ++i)
+            members[i]->topic_closed();
+}
+
 std::string TopicState::publish(const ServerSentEvent& event)
 {
     auto published = std::make_shared<PublishedEvent>();
@@ -34,12 +97,9 @@ std::string TopicState::publish(const ServerSentEvent& event)
     std::shared_ptr<const PublishedEvent> shared = std::move(published);
     replay_.push_back(shared);
     trim_replay(shared->published_at);
-    // Posting under the lock keeps every shard's deliveries in publish order.
+    // Handing over under the lock keeps every shard's events in publish order.
     for (const auto& shard : shards_)
-        boost::asio::post(shard->executor, [shard, shared] {
-            for (std::size_t i = 0; i < shard->members.size(); ++i)
-                shard->members[i]->deliver(shared);
-        });
+        shard->schedule(shared);
     return last_id_;
 }
 
@@ -50,10 +110,7 @@ void TopicState::close()
         return;
     closed_ = true;
     for (const auto& shard : shards_)
-        boost::asio::post(shard->executor, [shard] {
-            for (std::size_t i = 0; i < shard->members.size(); ++i)
-                shard->members[i]->topic_closed();
-        });
+        shard->schedule(nullptr, true);
 }
 
 void TopicState::trim_replay(std::chrono::steady_clock::time_point now)
@@ -100,7 +157,7 @@ TopicJoin TopicState::join(const boost::asio::any_io_executor& executor, TopicSu
     auto it = std::find_if(shards_.begin(), shards_.end(),
                            [&](const std::shared_ptr<TopicShard>& shard) { return shard->executor == executor; });
     if (it == shards_.end())
-        it = shards_.insert(shards_.end(), std::make_shared<TopicShard>(TopicShard{executor, {}}));
+        it = shards_.insert(shards_.end(), std::make_shared<TopicShard>(executor));
     (*it)->members.push_back(&subscriber);
     joined.shard = *it;
     ++subscribers_;
@@ -114,7 +171,10 @@ void TopicState::leave(const std::shared_ptr<TopicShard>& shard, TopicSubscriber
     auto member = std::find(members.begin(), members.end(), &subscriber);
     if (member == members.end())
         return;
+    const auto index = static_cast<std::size_t>(member - members.begin());
     members.erase(member);
+    if (index < shard->next_member)
+        --shard->next_member; // a pass in progress goes on with the same member
     --subscribers_;
     if (members.empty())
         std::erase(shards_, shard);

@@ -91,6 +91,24 @@ asio::awaitable<void> HttpConnection::run()
 
 asio::awaitable<bool> HttpConnection::serve_one()
 {
+    // Read in a coroutine of its own: the parser's frame is gone before a
+    // stream starts, which then lives for hours.
+    std::optional<Request::message_type> message = co_await read_request();
+    if (!message || stopping_)
+        co_return false;
+    std::optional<SseStart> sse;
+    bool keep_alive = co_await dispatch(std::move(*message), sse);
+    if (sse) {
+        // Out here, not in dispatch: its frame, large with every kind of
+        // answer, is gone while the stream lasts.
+        co_await serve_sse(sse->request, sse->match);
+        co_return false;
+    }
+    co_return keep_alive;
+}
+
+asio::awaitable<std::optional<Request::message_type>> HttpConnection::read_request()
+{
     const ServerOptions& options = shared_->options;
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(options.max_header_bytes, UINT32_MAX)));
@@ -114,14 +132,12 @@ asio::awaitable<bool> HttpConnection::serve_one()
     if (ec) {
         if (auto status = status_for_unreadable(ec, parser.got_some() || buffer_.size() > 0))
             co_await refuse(*status);
-        co_return false;
+        co_return std::nullopt;
     }
-    if (stopping_)
-        co_return false;
-    co_return co_await dispatch(parser.release());
+    co_return parser.release();
 }
 
-asio::awaitable<bool> HttpConnection::dispatch(Request::message_type message)
+asio::awaitable<bool> HttpConnection::dispatch(Request::message_type message, std::optional<SseStart>& sse)
 {
     const unsigned version = message.version();
     std::optional<Request> request;
@@ -148,7 +164,7 @@ asio::awaitable<bool> HttpConnection::dispatch(Request::message_type message)
     }
     case RouteMatch::Outcome::sse:
         request->path_params_ = std::move(match.path_params);
-        co_await serve_sse(*request, match);
+        sse.emplace(SseStart{.request = std::move(*request), .match = std::move(match)});
         co_return false;
     case RouteMatch::Outcome::http:
         break;
@@ -176,6 +192,10 @@ asio::awaitable<void> HttpConnection::serve_sse(Request& request, const RouteMat
             shared_->report_handler_error(request, error);
         },
     };
+    // A stream's client sends nothing more; the read buffer's memory is not
+    // needed while it lasts.
+    buffer_.consume(buffer_.size());
+    buffer_.shrink_to_fit();
     SessionCore core(socket_, request, std::move(settings));
     session_ = &core;
     co_await core.run(*match.sse_handler);

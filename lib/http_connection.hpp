@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <utility>
 
 namespace ssekit::detail {
@@ -38,7 +39,17 @@ public:
 private:
     /// Serves one request; false when the connection must close after it.
     boost::asio::awaitable<bool> serve_one();
-    boost::asio::awaitable<bool> dispatch(Request::message_type message);
+    /// Reads a request under the server's limits; answers and gives nothing
+    /// when it cannot be read.
+    boost::asio::awaitable<std::optional<Request::message_type>> read_request();
+    /// An SSE request, routed, for serve_one to stream.
+    struct SseStart {
+        Request request;
+        RouteMatch match;
+    };
+
+    /// Answers a plain request (true: keep the connection), or fills `sse`.
+    boost::asio::awaitable<bool> dispatch(Request::message_type message, std::optional<SseStart>& sse);
     boost::asio::awaitable<void> serve_sse(Request& request, const RouteMatch& match);
     boost::asio::awaitable<bool> write_response(Response response, unsigned version, bool keep_alive);
     /// Answers an error status, then closes gently so the client can read it.

@@ -9,15 +9,16 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <span>
 #include <vector>
 
 namespace ssekit::detail {
@@ -45,6 +46,17 @@ bool is_expected_end(const std::exception_ptr& error)
 
 void wake(asio::steady_timer& timer) noexcept { timer.cancel(); }
 
+void wake(std::optional<asio::steady_timer>& timer) noexcept
+{
+    if (timer)
+        timer->cancel();
+}
+
+bool would_block(const error_code& ec) noexcept
+{
+    return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
 } // namespace
 
 SessionCore::SessionCore(asio::ip::tcp::socket& socket, const Request& request, Settings settings)
@@ -53,11 +65,7 @@ SessionCore::SessionCore(asio::ip::tcp::socket& socket, const Request& request, 
       settings_(std::move(settings)),
       session_(*this),
       chunked_(request.version() >= 11),
-      watchdog_timer_(socket.get_executor()),
-      writer_wake_(socket.get_executor(), clock::time_point::max()),
-      space_available_(socket.get_executor(), clock::time_point::max()),
-      tasks_done_(socket.get_executor(), clock::time_point::max()),
-      heartbeat_timer_(socket.get_executor())
+      settled_(socket.get_executor(), clock::time_point::max())
 {
 }
 
@@ -91,41 +99,44 @@ std::string SessionCore::response_head() const
     return head;
 }
 
-void SessionCore::spawn_task(asio::awaitable<void> task)
-{
-    ++live_tasks_;
-    asio::co_spawn(executor(), std::move(task), asio::bind_executor(executor(), [this](std::exception_ptr) {
-                       // Each task handles its own errors; only the count matters here.
-                       task_ended();
-                   }));
-}
-
-void SessionCore::task_ended() noexcept
-{
-    if (--live_tasks_ == 0)
-        wake(tasks_done_);
-}
-
 asio::awaitable<void> SessionCore::run(const SseHandler& handler)
 {
+    // Writes are attempted at once and never block the thread.
+    error_code ec;
+    socket_.non_blocking(true, ec);
+    if (ec)
+        peer_gone();
+
     // The handler starts first: what it does before its first suspension
-    // (follow's replay, say) can still shape the response head, which the
-    // writer builds when it starts.
-    ++live_tasks_;
+    // (follow's replay, say) can still shape the response head, which is
+    // built by the callback posted after it.
+    ++pending_callbacks_;
     handler_running_ = true;
     asio::co_spawn(executor(), run_handler(handler),
                    asio::bind_cancellation_slot(handler_cancel_.slot(),
                                                 asio::bind_executor(executor(), [this](std::exception_ptr) {
                                                     handler_running_ = false;
-                                                    task_ended();
+                                                    --pending_callbacks_;
+                                                    settle();
                                                 })));
-    spawn_task(run_writer());
-    spawn_task(run_reader());
-    if (settings_.write_timeout > clock::duration::zero())
-        spawn_task(run_write_watchdog());
+    ++pending_callbacks_;
+    asio::post(executor(), [this] {
+        --pending_callbacks_;
+        head_ = response_head();
+        head_built_ = true;
+        write_now();
+        watch_reads();
+        settle();
+    });
 
-    while (live_tasks_ > 0)
-        co_await tasks_done_.async_wait(use_tuple);
+    while (pending_callbacks_ > 0 || !writer_done_)
+        co_await settled_.async_wait(use_tuple);
+}
+
+void SessionCore::settle() noexcept
+{
+    if (pending_callbacks_ == 0 && writer_done_)
+        wake(settled_);
 }
 
 asio::awaitable<void> SessionCore::run_handler(const SseHandler& handler)
@@ -145,143 +156,263 @@ asio::awaitable<void> SessionCore::run_handler(const SseHandler& handler)
     end_stream();
 }
 
-asio::awaitable<void> SessionCore::run_writer()
+// --- writer -------------------------------------------------------------------
+
+void SessionCore::schedule_write() noexcept
 {
-    std::vector<asio::const_buffer> buffers;
-    buffers.reserve(max_events_per_write + 4);
-    in_flight_.reserve(max_events_per_write);
-    std::array<char, 24> chunk_size_line{};
+    // Posted rather than done at once, so a handler's burst of sends goes out
+    // in one write; before the head exists, the first write comes anyway.
+    if (write_scheduled_ || !head_built_ || writer_done_)
+        return;
+    write_scheduled_ = true;
+    ++pending_callbacks_;
+    asio::post(executor(), [this] {
+        --pending_callbacks_;
+        write_scheduled_ = false;
+        write_now();
+        settle();
+    });
+}
+
+bool SessionCore::take_batch()
+{
+    in_flight_.clear();
+    out_.clear();
+    out_next_ = 0;
+    batch_bytes_ = 0;
+    while (queue_head_ < queue_.size() && in_flight_.size() < max_events_per_write) {
+        batch_bytes_ += queue_[queue_head_].bytes().size();
+        in_flight_.push_back(std::move(queue_[queue_head_++]));
+    }
+    if (queue_head_ == queue_.size()) {
+        queue_.clear();
+        queue_head_ = 0;
+    }
+    dropped_notice_.clear();
+    if (dropped_unreported_ > 0) {
+        // Tell the client where the gap is: before the events that follow it.
+        const ServerSentEvent notice{.data = std::to_string(dropped_unreported_), .event = "dropped"};
+        dropped_notice_ = encode_event(notice);
+        dropped_unreported_ = 0;
+    }
+    const std::size_t chunk_bytes = batch_bytes_ + dropped_notice_.size();
+    if (chunk_bytes == 0 && head_.empty())
+        return false;
+
     static constexpr std::string_view crlf = "\r\n";
-    head_ = response_head();
-    head_built_ = true;
+    if (!head_.empty())
+        out_.push_back(asio::buffer(head_));
+    if (chunk_bytes > 0 && chunked_) {
+        // The whole batch is one chunk: "<hex size>\r\n<events>\r\n".
+        auto [end, _] = std::to_chars(chunk_size_line_.data(), chunk_size_line_.data() + 16, chunk_bytes, 16);
+        end = std::copy(crlf.begin(), crlf.end(), end);
+        out_.push_back(asio::buffer(chunk_size_line_.data(), static_cast<std::size_t>(end - chunk_size_line_.data())));
+    }
+    if (!dropped_notice_.empty())
+        out_.push_back(asio::buffer(dropped_notice_));
+    for (const Queued& item : in_flight_)
+        out_.push_back(asio::buffer(item.bytes()));
+    if (chunk_bytes > 0 && chunked_)
+        out_.push_back(asio::buffer(crlf));
+    return true;
+}
 
-    while (!peer_gone_) {
-        if (queue_.empty() && head_.empty()) {
-            if (closing_)
-                break;
-            co_await writer_wake_.async_wait(use_tuple);
-            continue;
-        }
+void SessionCore::finish_batch() noexcept
+{
+    const bool freed = batch_bytes_ > 0;
+    in_flight_.clear();
+    out_.clear();
+    out_next_ = 0;
+    queued_bytes_ -= batch_bytes_;
+    batch_bytes_ = 0;
+    queued_bytes_seen_.store(queued_bytes_, std::memory_order_relaxed);
+    if (!head_.empty())
+        std::string().swap(head_); // written once; give its memory back
+    if (freed)
+        wake(space_available_);
+}
 
-        // Take the batch out of the queue, so sends and drops may change the
-        // queue while the write is in flight.
-        in_flight_.clear();
-        std::size_t batch_bytes = 0;
-        while (!queue_.empty() && in_flight_.size() < max_events_per_write) {
-            batch_bytes += queue_.front().bytes().size();
-            in_flight_.push_back(std::move(queue_.front()));
-            queue_.pop_front();
+void SessionCore::write_now() noexcept
+{
+    if (!head_built_ || waiting_writable_)
+        return; // the head comes first; or a wait for room resumes this
+    while (!peer_gone_ && !writer_done_) {
+        if (out_next_ == out_.size()) {
+            if (!out_.empty())
+                finish_batch();
+            if (!take_batch()) {
+                if (closing_)
+                    end_response();
+                return;
+            }
         }
-        dropped_notice_.clear();
-        if (dropped_unreported_ > 0) {
-            // Tell the client where the gap is: before the events that follow it.
-            const ServerSentEvent notice{.data = std::to_string(dropped_unreported_), .event = "dropped"};
-            dropped_notice_ = encode_event(notice);
-            dropped_unreported_ = 0;
+        error_code ec;
+        const std::span<const asio::const_buffer> rest(out_.data() + out_next_, out_.size() - out_next_);
+        std::size_t written = socket_.write_some(rest, ec);
+        if (would_block(ec)) {
+            wait_writable();
+            return;
         }
-        const std::size_t chunk_bytes = batch_bytes + dropped_notice_.size();
-
-        buffers.clear();
-        if (!head_.empty())
-            buffers.push_back(asio::buffer(head_));
-        if (chunk_bytes > 0 && chunked_) {
-            // The whole batch is one chunk: "<hex size>\r\n<events>\r\n".
-            auto [end, _] = std::to_chars(chunk_size_line.data(), chunk_size_line.data() + 16, chunk_bytes, 16);
-            end = std::copy(crlf.begin(), crlf.end(), end);
-            buffers.push_back(asio::buffer(chunk_size_line.data(), end - chunk_size_line.data()));
-        }
-        if (!dropped_notice_.empty())
-            buffers.push_back(asio::buffer(dropped_notice_));
-        for (const Queued& item : in_flight_)
-            buffers.push_back(asio::buffer(item.bytes()));
-        if (chunk_bytes > 0 && chunked_)
-            buffers.push_back(asio::buffer(crlf));
-
-        write_started_ = clock::now();
-        writing_ = true;
-        auto [ec, _] = co_await asio::async_write(socket_, buffers, use_tuple);
-        writing_ = false;
-        head_.clear();
-        in_flight_.clear();
-        queued_bytes_ -= batch_bytes;
-        queued_bytes_seen_.store(queued_bytes_, std::memory_order_relaxed);
         if (ec) {
             peer_gone();
-            break;
+            return;
         }
-        wake(space_available_);
+        // Step over what went out; a buffer written in part keeps its rest.
+        while (written > 0 && out_next_ < out_.size()) {
+            const std::size_t step = std::min(written, out_[out_next_].size());
+            out_[out_next_] += step;
+            written -= step;
+            if (out_[out_next_].size() == 0)
+                ++out_next_;
+        }
     }
+}
 
-    if (!peer_gone_) {
-        if (chunked_) {
-            static constexpr std::string_view last_chunk = "0\r\n\r\n";
-            auto [ec, _] = co_await asio::async_write(socket_, asio::buffer(last_chunk), use_tuple);
-            if (ec)
-                peer_gone();
-        }
-        error_code ignored;
-        socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+void SessionCore::wait_writable() noexcept
+{
+    waiting_writable_ = true;
+    stalled_since_ = clock::now();
+    if (settings_.write_timeout > clock::duration::zero() && !watchdog_armed_)
+        arm_watchdog();
+    ++pending_callbacks_;
+    socket_.async_wait(asio::socket_base::wait_write, [this](const error_code& ec) {
+        --pending_callbacks_;
+        waiting_writable_ = false;
+        if (ec && ec != asio::error::operation_aborted)
+            peer_gone();
+        else if (!ec)
+            write_now();
+        settle();
+    });
+}
+
+void SessionCore::end_response() noexcept
+{
+    if (chunked_ && !last_chunk_sent_) {
+        // The terminating chunk goes out like any batch, then the writer ends.
+        last_chunk_sent_ = true;
+        static constexpr std::string_view last_chunk = "0\r\n\r\n";
+        out_.push_back(asio::buffer(last_chunk));
+        write_now();
+        return;
     }
+    error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    writer_finished();
+}
+
+void SessionCore::writer_finished() noexcept
+{
+    if (writer_done_)
+        return;
     writer_done_ = true;
-    wake(watchdog_timer_);
-    // The reader only watches for the peer leaving; its watch is over.
+    // The reader only watches for the peer leaving, and the timers serve the
+    // writer: their watch is over.
     error_code ignored;
     socket_.cancel(ignored);
+    wake(watchdog_timer_);
+    wake(heartbeat_timer_);
+    settle();
 }
 
-asio::awaitable<void> SessionCore::run_write_watchdog()
+// --- reader, watchdog, heartbeat -------------------------------------------
+
+void SessionCore::watch_reads() noexcept
 {
-    // A peer that takes no bytes for write_timeout (gone without a FIN, or
-    // stalled) is closed; checked every write_timeout, so it is noticed
-    // within twice that.
-    const auto timeout = settings_.write_timeout;
-    while (!writer_done_ && !peer_gone_) {
-        watchdog_timer_.expires_after(timeout);
-        co_await watchdog_timer_.async_wait(use_tuple);
-        if (writing_ && clock::now() - write_started_ >= timeout) {
-            peer_gone();
-            break;
-        }
-    }
+    if (writer_done_)
+        return;
+    ++pending_callbacks_;
+    socket_.async_wait(asio::socket_base::wait_read, [this](const error_code& ec) {
+        --pending_callbacks_;
+        on_readable(ec);
+        settle();
+    });
 }
 
-asio::awaitable<void> SessionCore::run_reader()
+void SessionCore::on_readable(const error_code& ec) noexcept
 {
     // The client says nothing after its request; reading only tells us when
     // it leaves. Whatever it sends is discarded.
+    if (writer_done_)
+        return;
+    if (ec) {
+        peer_gone();
+        return;
+    }
     std::array<char, 512> scratch;
     for (;;) {
-        auto [ec, n] = co_await socket_.async_read_some(asio::buffer(scratch), use_tuple);
-        if (ec)
-            break;
+        error_code read_ec;
+        socket_.read_some(asio::buffer(scratch), read_ec);
+        if (would_block(read_ec)) {
+            watch_reads();
+            return;
+        }
+        if (read_ec) { // eof included
+            peer_gone();
+            return;
+        }
     }
-    if (!writer_done_)
-        peer_gone();
 }
 
-asio::awaitable<void> SessionCore::run_heartbeat()
+void SessionCore::arm_watchdog() noexcept
 {
-    auto next_beat = clock::now() + heartbeat_period_;
-    while (!closing_) {
-        heartbeat_timer_.expires_at(heartbeat_only_when_idle_ ? last_enqueued_ + heartbeat_period_ : next_beat);
-        auto [ec] = co_await heartbeat_timer_.async_wait(use_tuple);
-        if (closing_)
-            break;
-        auto now = clock::now();
-        if (ec) { // re-tuned by heartbeat(): start a fresh period
-            next_beat = now + heartbeat_period_;
-            continue;
+    // Armed only while a write waits for room: an idle stream holds no timer.
+    // A peer that takes no bytes for write_timeout (gone without a FIN, or
+    // stalled) is closed; noticed within twice that.
+    watchdog_armed_ = true;
+    ++pending_callbacks_;
+    if (!watchdog_timer_)
+        watchdog_timer_.emplace(executor());
+    watchdog_timer_->expires_after(settings_.write_timeout);
+    watchdog_timer_->async_wait([this](const error_code& ec) {
+        --pending_callbacks_;
+        watchdog_armed_ = false;
+        if (!ec && !writer_done_ && waiting_writable_) {
+            if (clock::now() - stalled_since_ >= settings_.write_timeout)
+                peer_gone();
+            else
+                arm_watchdog();
         }
-        if (heartbeat_only_when_idle_ && last_enqueued_ + heartbeat_period_ > now)
-            continue;
-        // A beat only proves the stream alive; bytes already waiting do that too.
-        if (queued_bytes_ < settings_.max_queued_bytes)
-            enqueue(heartbeat_bytes_);
-        next_beat += heartbeat_period_;
-        if (next_beat < now)
-            next_beat = now + heartbeat_period_;
+        settle();
+    });
+}
+
+void SessionCore::arm_heartbeat() noexcept
+{
+    heartbeat_armed_ = true;
+    ++pending_callbacks_;
+    if (!heartbeat_timer_)
+        heartbeat_timer_.emplace(executor());
+    heartbeat_timer_->expires_at(heartbeat_only_when_idle_ ? last_enqueued_ + heartbeat_period_ : next_beat_);
+    heartbeat_timer_->async_wait([this](const error_code& ec) {
+        --pending_callbacks_;
+        heartbeat_armed_ = false;
+        on_heartbeat(ec);
+        settle();
+    });
+}
+
+void SessionCore::on_heartbeat(const error_code& ec)
+{
+    if (closing_ || writer_done_)
+        return;
+    auto now = clock::now();
+    if (ec) { // re-tuned by heartbeat(): start a fresh period
+        next_beat_ = now + heartbeat_period_;
+        arm_heartbeat();
+        return;
     }
-    heartbeat_running_ = false;
+    if (heartbeat_only_when_idle_ && last_enqueued_ + heartbeat_period_ > now) {
+        arm_heartbeat();
+        return;
+    }
+    // A beat only proves the stream alive; bytes already waiting do that too.
+    if (queued_bytes_ < settings_.max_queued_bytes)
+        enqueue(heartbeat_bytes_);
+    next_beat_ += heartbeat_period_;
+    if (next_beat_ < now)
+        next_beat_ = now + heartbeat_period_;
+    arm_heartbeat();
 }
 
 namespace {
@@ -294,18 +425,25 @@ public:
     {
     }
 
-    void deliver(const std::shared_ptr<const PublishedEvent>& event) override
+    void deliver(std::span<const std::shared_ptr<const PublishedEvent>> events) override
     {
-        if (event->sequence <= last_sequence_)
-            return; // already in the replay this subscriber started with
-        last_sequence_ = event->sequence;
-        if (!wanted(*event))
-            return;
-        auto dropped = core_.enqueue_published(event, options_.policy, options_.max_queued_events);
-        if (!dropped)
-            ++topic_.disconnected;
-        else
+        bool queued = false;
+        for (const auto& event : events) {
+            if (event->sequence <= last_sequence_)
+                continue; // already in the replay, or in an earlier pass
+            last_sequence_ = event->sequence;
+            if (!wanted(*event))
+                continue;
+            auto dropped = core_.enqueue_published(event, options_.policy, options_.max_queued_events);
+            if (!dropped) {
+                ++topic_.disconnected;
+                return;
+            }
             topic_.dropped += *dropped;
+            queued = true;
+        }
+        if (queued)
+            core_.write_now();
     }
 
     void topic_closed() override
@@ -373,6 +511,7 @@ asio::awaitable<void> SessionCore::follow(std::shared_ptr<TopicState> topic, Fol
     for (auto& event : joined.replay)
         if (follower.wanted(*event))
             push(Queued{.owned = {}, .published = std::move(event)});
+    schedule_write();
 
     while (!joined.closed && !follower.closed()) {
         co_await follower.wait();
@@ -390,12 +529,12 @@ void SessionCore::push(Queued item)
     queue_.push_back(std::move(item));
     queued_bytes_seen_.store(queued_bytes_, std::memory_order_relaxed);
     last_enqueued_ = clock::now();
-    wake(writer_wake_);
 }
 
 void SessionCore::enqueue(std::string bytes)
 {
     push(Queued{.owned = std::move(bytes), .published = nullptr});
+    schedule_write();
 }
 
 std::optional<std::size_t> SessionCore::enqueue_published(std::shared_ptr<const PublishedEvent> event,
@@ -406,16 +545,17 @@ std::optional<std::size_t> SessionCore::enqueue_published(std::shared_ptr<const 
     const std::size_t size = event->encoded.size();
     std::size_t dropped = 0;
     auto over_bound = [&] {
-        return queue_.size() >= max_events || queued_bytes_ + size > settings_.max_queued_bytes;
+        return queue_size() >= max_events || queued_bytes_ + size > settings_.max_queued_bytes;
     };
-    while (!queue_.empty() && over_bound()) {
+    while (queue_size() > 0 && over_bound()) {
         if (policy == SlowSubscriberPolicy::disconnect) {
             abort(); // the client reconnects with Last-Event-ID and catches up from replay
             return std::nullopt;
         }
         // Only topic events are dropped: a direct send was promised to the
         // handler, which waited for room.
-        auto oldest = std::find_if(queue_.begin(), queue_.end(), [](const Queued& q) { return q.published != nullptr; });
+        auto first = queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_);
+        auto oldest = std::find_if(first, queue_.end(), [](const Queued& q) { return q.published != nullptr; });
         if (oldest == queue_.end())
             break;
         queued_bytes_ -= oldest->bytes().size();
@@ -433,7 +573,9 @@ asio::awaitable<void> SessionCore::send_encoded(std::string bytes)
         throw boost::system::system_error(ssekit::error::session_closed, "send");
     enqueue(std::move(bytes));
     while (queued_bytes_ > settings_.max_queued_bytes && !peer_gone_) {
-        co_await space_available_.async_wait(use_tuple);
+        if (!space_available_)
+            space_available_.emplace(executor(), clock::time_point::max());
+        co_await space_available_->async_wait(use_tuple);
         auto state = co_await asio::this_coro::cancellation_state;
         if (state.cancelled() != asio::cancellation_type::none)
             throw boost::system::system_error(asio::error::operation_aborted, "send");
@@ -457,20 +599,20 @@ void SessionCore::heartbeat(const HeartbeatOptions& options)
     heartbeat_bytes_ = std::move(bytes);
     heartbeat_period_ = options.period;
     heartbeat_only_when_idle_ = options.only_when_idle;
-    if (heartbeat_running_) {
+    if (heartbeat_armed_) {
         wake(heartbeat_timer_);
         return;
     }
-    heartbeat_running_ = true;
-    spawn_task(run_heartbeat());
+    next_beat_ = clock::now() + heartbeat_period_;
+    arm_heartbeat();
 }
 
 void SessionCore::end_stream() noexcept
 {
     closing_ = true;
-    wake(writer_wake_);
     wake(space_available_);
     wake(heartbeat_timer_);
+    schedule_write(); // drains the queue, then ends the response
 }
 
 void SessionCore::close() noexcept
@@ -488,8 +630,7 @@ void SessionCore::peer_gone() noexcept
         return;
     peer_gone_ = true;
     end_stream();
-    error_code ignored;
-    socket_.cancel(ignored);
+    writer_finished();
     if (handler_running_)
         handler_cancel_.emit(asio::cancellation_type::terminal);
 }

@@ -12,10 +12,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <deque>
+#include <optional>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -26,9 +27,11 @@ namespace ssekit::detail {
 
 struct TopicState;
 
-/// The state and coroutines of one SSE response: the handler, a writer that
-/// alone writes to the socket, a reader that notices the peer leaving, and
-/// an optional heartbeat, all on the socket's executor.
+/// The state of one SSE response. Only the handler is a coroutine; the
+/// writer, the reader that notices the peer leaving, the write watchdog and
+/// the heartbeat are callbacks on the socket's executor, so an idle stream
+/// costs little memory and a queued event goes to the socket without a
+/// coroutine switch.
 class SessionCore {
 public:
     struct Settings {
@@ -45,7 +48,7 @@ public:
     SessionCore& operator=(const SessionCore&) = delete;
 
     /// Streams until the handler has returned, what it queued is written (or
-    /// the peer left) and every coroutine of the session has ended.
+    /// the peer left) and no callback of the session is pending.
     boost::asio::awaitable<void> run(const SseHandler& handler);
 
     /// Ends the session at once, as if the peer had left (server stop).
@@ -61,9 +64,11 @@ public:
 
     /// Queues a topic's event without waiting; a full queue is handled by
     /// `policy`. Returns how many queued events were dropped, or nullopt if
-    /// the subscriber was disconnected.
+    /// the subscriber was disconnected. Call write_now() after a batch.
     std::optional<std::size_t> enqueue_published(std::shared_ptr<const PublishedEvent> event,
                                                  SlowSubscriberPolicy policy, std::size_t max_events);
+    /// Writes what is queued as far as the socket takes it, now.
+    void write_now() noexcept;
     std::string serialize(const boost::json::value& value) const;
     void heartbeat(const HeartbeatOptions& options);
     void close() noexcept;
@@ -75,24 +80,7 @@ public:
 private:
     using clock = std::chrono::steady_clock;
 
-    void spawn_task(boost::asio::awaitable<void> task);
-    void task_ended() noexcept;
     boost::asio::awaitable<void> run_handler(const SseHandler& handler);
-    boost::asio::awaitable<void> run_writer();
-    boost::asio::awaitable<void> run_reader();
-    boost::asio::awaitable<void> run_heartbeat();
-    boost::asio::awaitable<void> run_write_watchdog();
-
-    void enqueue(std::string bytes);
-    void end_stream() noexcept;
-    void peer_gone() noexcept;
-    std::string response_head() const;
-
-    boost::asio::ip::tcp::socket& socket_;
-    const Request& request_;
-    Settings settings_;
-    ServerSSESession session_;
-    const bool chunked_;
 
     /// An encoded event waiting for the writer: its own bytes (sends,
     /// heartbeats) or a topic's shared ones.
@@ -102,39 +90,78 @@ private:
         std::string_view bytes() const noexcept { return published ? std::string_view(published->encoded) : owned; }
     };
 
-    /// Appends to the queue, keeps the byte counts, wakes the writer.
+    // Queue.
     void push(Queued item);
+    void enqueue(std::string bytes); // push + schedule_write
+    std::size_t queue_size() const noexcept { return queue_.size() - queue_head_; }
 
-    std::deque<Queued> queue_;     // oldest first
-    std::vector<Queued> in_flight_; // the batch being written; queue_ may change meanwhile
-    std::size_t queued_bytes_ = 0; // queue_ and in_flight_
+    // Writer: batches go out with non-blocking writes; when the socket is
+    // full, a wait for writability resumes it.
+    void schedule_write() noexcept;
+    bool take_batch();
+    void finish_batch() noexcept;
+    void wait_writable() noexcept;
+    void end_response() noexcept;
+    void writer_finished() noexcept;
+    std::string response_head() const;
+
+    // Reader, watchdog, heartbeat.
+    void watch_reads() noexcept;
+    void on_readable(const boost::system::error_code& ec) noexcept;
+    void arm_watchdog() noexcept;
+    void arm_heartbeat() noexcept;
+    void on_heartbeat(const boost::system::error_code& ec);
+
+    void end_stream() noexcept;
+    void peer_gone() noexcept;
+    /// A callback or the handler ended: wake run() when nothing is left.
+    void settle() noexcept;
+
+    boost::asio::ip::tcp::socket& socket_;
+    const Request& request_;
+    Settings settings_;
+    ServerSSESession session_;
+    const bool chunked_;
+
+    std::vector<Queued> queue_;     // from queue_head_ on, oldest first
+    std::size_t queue_head_ = 0;
+    std::vector<Queued> in_flight_; // the batch being written; the queue may change meanwhile
+    std::vector<boost::asio::const_buffer> out_; // its bytes not yet written, from out_next_ on
+    std::size_t out_next_ = 0;
+    std::size_t batch_bytes_ = 0;  // queued bytes in in_flight_
+    std::size_t queued_bytes_ = 0; // queue and in_flight_
     std::atomic<std::size_t> queued_bytes_seen_{0}; // its copy for other threads (topic stats)
     std::size_t dropped_unreported_ = 0; // topic events dropped since the last `dropped` notice
     std::string dropped_notice_;
+    std::array<char, 24> chunk_size_line_{};
     std::string head_;              // response head, until written
     bool head_built_ = false;
     Params extra_headers_;          // added before the head was built
     clock::time_point last_enqueued_ = clock::now();
 
+    std::size_t pending_callbacks_ = 0;
+    bool write_scheduled_ = false;
+    bool waiting_writable_ = false;
+    clock::time_point stalled_since_{};
+    bool watchdog_armed_ = false;
+    bool last_chunk_sent_ = false;
+
     bool closing_ = false;   // no more sends; the writer drains and ends the response
     bool peer_gone_ = false; // the socket is unusable; drop everything
     bool writer_done_ = false;
-    bool writing_ = false;
-    clock::time_point write_started_{};
-    boost::asio::steady_timer watchdog_timer_;
-
-    boost::asio::steady_timer writer_wake_;
-    boost::asio::steady_timer space_available_;
-    boost::asio::steady_timer tasks_done_;
-    std::size_t live_tasks_ = 0;
+    // Timers that most streams never need are made on first use.
+    std::optional<boost::asio::steady_timer> watchdog_timer_;
+    std::optional<boost::asio::steady_timer> space_available_;
+    boost::asio::steady_timer settled_;
 
     bool handler_running_ = false;
     boost::asio::cancellation_signal handler_cancel_;
 
-    bool heartbeat_running_ = false;
-    boost::asio::steady_timer heartbeat_timer_;
+    bool heartbeat_armed_ = false;
+    std::optional<boost::asio::steady_timer> heartbeat_timer_;
     std::string heartbeat_bytes_;
     clock::duration heartbeat_period_{};
+    clock::time_point next_beat_{};
     bool heartbeat_only_when_idle_ = false;
 };
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,9 @@ namespace ssekit::detail {
 /// A session following a topic; called on its own executor only.
 class TopicSubscriber {
 public:
-    virtual void deliver(const std::shared_ptr<const PublishedEvent>& event) = 0;
+    /// Events in publish order; some may have been handed over before (the
+    /// subscriber skips what it has seen, by sequence).
+    virtual void deliver(std::span<const std::shared_ptr<const PublishedEvent>> events) = 0;
     virtual void topic_closed() = 0;
     /// The subscriber's queued bytes; called from any thread, under the topic's lock.
     virtual std::size_t queued_bytes() const noexcept = 0;
@@ -28,12 +31,37 @@ protected:
     ~TopicSubscriber() = default;
 };
 
+using EventList = std::vector<std::shared_ptr<const PublishedEvent>>;
+
 /// The subscribers of one topic that share an executor (one thread of a
-/// server's pool): a publish posts to the shard once, and the shard's
-/// lambda hands the event to each of them.
-struct TopicShard {
-    boost::asio::any_io_executor executor;
-    std::vector<TopicSubscriber*> members; // only touched on `executor`
+/// server's pool). Delivery runs in passes over the members, a slice at a
+/// time so the thread keeps answering (publishes first of all) meanwhile.
+/// Events published during a pass join it: the members it has not reached
+/// yet get them in the same write, the others in the next pass. So a pass
+/// that takes longer than the publish interval coalesces instead of
+/// falling behind.
+struct TopicShard : std::enable_shared_from_this<TopicShard> {
+    explicit TopicShard(boost::asio::any_io_executor ex) : executor(std::move(ex)) {}
+
+    /// Adds a published event (or the close) and starts a pass if none runs.
+    void schedule(std::shared_ptr<const PublishedEvent> event, bool close = false);
+
+    const boost::asio::any_io_executor executor;
+    std::vector<TopicSubscriber*> members; // changed on `executor`, under the topic's lock
+
+    // The pass in progress; on `executor` only.
+    EventList batch;              // events of this pass, in publish order
+    std::size_t covered = 0;      // batch[0, covered) reach every member by the pass's end
+    std::size_t next_member = 0;  // where the next slice starts
+
+private:
+    void run_slice();
+
+    std::mutex mutex_;     // guards the three below; taken after the topic's lock
+    EventList incoming_;
+    bool pass_scheduled_ = false;
+    bool closing_ = false;
+    bool closed_ = false;  // on `executor`: topic_closed was handed out
 };
 
 /// What a new subscriber gets when it joins.
