@@ -1,14 +1,12 @@
 #include "connection_registry.hpp"
 
-#include "http_connection.hpp"
-
 #include <boost/asio/post.hpp>
 
 #include <vector>
 
 namespace ssekit::detail {
 
-std::uint64_t ConnectionRegistry::add(boost::asio::any_io_executor executor, HttpConnection& connection)
+std::uint64_t ConnectionRegistry::add(boost::asio::any_io_executor executor, RegisteredConnection& connection)
 {
     std::lock_guard lock(mutex_);
     std::uint64_t id = next_id_++;
@@ -45,7 +43,7 @@ void ConnectionRegistry::shut_down(std::uint64_t id)
 {
     // Runs on the connection's executor, where it removes itself: found here
     // means alive until this returns.
-    HttpConnection* connection = nullptr;
+    RegisteredConnection* connection = nullptr;
     {
         std::lock_guard lock(mutex_);
         auto it = live_.find(id);

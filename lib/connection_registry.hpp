@@ -10,14 +10,22 @@
 
 namespace ssekit::detail {
 
-class HttpConnection;
+/// A live connection as the registry sees it: something to end on stop.
+class RegisteredConnection {
+public:
+    /// Ends the connection now; called on its own executor.
+    virtual void shut_down() noexcept = 0;
+
+protected:
+    ~RegisteredConnection() = default;
+};
 
 /// The live connections of a server, so `stop()` can end each one on its
 /// own executor. A connection adds and removes itself on its executor, so a
 /// shutdown posted there finds it alive or not at all.
 class ConnectionRegistry {
 public:
-    std::uint64_t add(boost::asio::any_io_executor executor, HttpConnection& connection);
+    std::uint64_t add(boost::asio::any_io_executor executor, RegisteredConnection& connection);
     void remove(std::uint64_t id);
 
     /// Posts `shut_down()` to every live connection; `stopping()` is true from
@@ -28,7 +36,7 @@ public:
 private:
     struct Entry {
         boost::asio::any_io_executor executor;
-        HttpConnection* connection;
+        RegisteredConnection* connection;
     };
 
     void shut_down(std::uint64_t id);

@@ -2,7 +2,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/system/system_error.hpp>
 
 namespace ssekit {
@@ -14,7 +14,7 @@ boost::asio::awaitable<void> delay(std::chrono::steady_clock::duration duration)
     if (state.cancelled() != boost::asio::cancellation_type::none)
         throw boost::system::system_error(boost::asio::error::operation_aborted, "ssekit::delay");
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, duration);
-    co_await timer.async_wait(boost::asio::use_awaitable);
+    co_await timer.async_wait(boost::asio::deferred);
 }
 
 } // namespace ssekit

@@ -96,15 +96,7 @@ asio::awaitable<bool> HttpConnection::serve_one()
     std::optional<Request::message_type> message = co_await read_request();
     if (!message || stopping_)
         co_return false;
-    std::optional<SseStart> sse;
-    bool keep_alive = co_await dispatch(std::move(*message), sse);
-    if (sse) {
-        // Out here, not in dispatch: its frame, large with every kind of
-        // answer, is gone while the stream lasts.
-        co_await serve_sse(sse->request, sse->match);
-        co_return false;
-    }
-    co_return keep_alive;
+    co_return co_await dispatch(std::move(*message));
 }
 
 asio::awaitable<std::optional<Request::message_type>> HttpConnection::read_request()
@@ -137,7 +129,7 @@ asio::awaitable<std::optional<Request::message_type>> HttpConnection::read_reque
     co_return parser.release();
 }
 
-asio::awaitable<bool> HttpConnection::dispatch(Request::message_type message, std::optional<SseStart>& sse)
+asio::awaitable<bool> HttpConnection::dispatch(Request::message_type message)
 {
     const unsigned version = message.version();
     std::optional<Request> request;
@@ -163,8 +155,11 @@ asio::awaitable<bool> HttpConnection::dispatch(Request::message_type message, st
         co_return co_await write_response(std::move(response), version, request->keep_alive());
     }
     case RouteMatch::Outcome::sse:
+        // The stream owns the socket from here on, and this coroutine ends:
+        // a stream that lasts for hours holds no frame of it.
         request->path_params_ = std::move(match.path_params);
-        sse.emplace(SseStart{.request = std::move(*request), .match = std::move(match)});
+        handed_off_ = true;
+        SessionCore::start(std::move(socket_), std::move(*request), match, shared_);
         co_return false;
     case RouteMatch::Outcome::http:
         break;
@@ -180,26 +175,6 @@ asio::awaitable<bool> HttpConnection::dispatch(Request::message_type message, st
     if (!response)
         response = Response::status_only(http::status::internal_server_error);
     co_return co_await write_response(std::move(*response), version, request->keep_alive());
-}
-
-asio::awaitable<void> HttpConnection::serve_sse(Request& request, const RouteMatch& match)
-{
-    SessionCore::Settings settings{
-        .route = *match.sse_options,
-        .max_queued_bytes = shared_->options.max_queued_bytes,
-        .write_timeout = shared_->options.sse_write_timeout,
-        .report_handler_error = [this, &request](std::exception_ptr error) {
-            shared_->report_handler_error(request, error);
-        },
-    };
-    // A stream's client sends nothing more; the read buffer's memory is not
-    // needed while it lasts.
-    buffer_.consume(buffer_.size());
-    buffer_.shrink_to_fit();
-    SessionCore core(socket_, request, std::move(settings));
-    session_ = &core;
-    co_await core.run(*match.sse_handler);
-    session_ = nullptr;
 }
 
 asio::awaitable<bool> HttpConnection::write_response(Response response, unsigned version, bool keep_alive)
@@ -268,10 +243,6 @@ asio::awaitable<void> HttpConnection::refuse_over_capacity()
 void HttpConnection::shut_down() noexcept
 {
     stopping_ = true;
-    if (session_ != nullptr) {
-        session_->abort();
-        return;
-    }
     error_code ignored;
     socket_.close(ignored);
 }

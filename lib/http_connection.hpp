@@ -18,12 +18,10 @@
 
 namespace ssekit::detail {
 
-class SessionCore;
-
 /// One accepted TCP connection: reads requests with Beast's parser under the
 /// server's limits, answers plain routes (keep-alive), and hands an SSE
-/// request's socket to a SessionCore until the stream ends.
-class HttpConnection {
+/// request's socket over to a SessionCore, which then owns the connection.
+class HttpConnection final : public RegisteredConnection {
 public:
     HttpConnection(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared);
 
@@ -34,7 +32,10 @@ public:
     boost::asio::awaitable<void> refuse_over_capacity();
 
     /// Ends the connection now (server stop); call on its executor.
-    void shut_down() noexcept;
+    void shut_down() noexcept override;
+
+    /// True once an SSE stream took the socket: it counts as the connection now.
+    bool handed_off() const noexcept { return handed_off_; }
 
 private:
     /// Serves one request; false when the connection must close after it.
@@ -42,15 +43,9 @@ private:
     /// Reads a request under the server's limits; answers and gives nothing
     /// when it cannot be read.
     boost::asio::awaitable<std::optional<Request::message_type>> read_request();
-    /// An SSE request, routed, for serve_one to stream.
-    struct SseStart {
-        Request request;
-        RouteMatch match;
-    };
-
-    /// Answers a plain request (true: keep the connection), or fills `sse`.
-    boost::asio::awaitable<bool> dispatch(Request::message_type message, std::optional<SseStart>& sse);
-    boost::asio::awaitable<void> serve_sse(Request& request, const RouteMatch& match);
+    /// Answers a plain request (true: keep the connection), or hands an SSE
+    /// request over to a SessionCore (false).
+    boost::asio::awaitable<bool> dispatch(Request::message_type message);
     boost::asio::awaitable<bool> write_response(Response response, unsigned version, bool keep_alive);
     /// Answers an error status, then closes gently so the client can read it.
     boost::asio::awaitable<void> refuse(boost::beast::http::status status);
@@ -66,8 +61,8 @@ private:
     boost::asio::ip::tcp::socket socket_;
     boost::beast::flat_buffer buffer_;
     std::shared_ptr<ServerShared> shared_;
-    SessionCore* session_ = nullptr;
     bool stopping_ = false;
+    bool handed_off_ = false;
 };
 
 } // namespace ssekit::detail

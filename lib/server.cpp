@@ -54,7 +54,8 @@ asio::awaitable<void> serve_connection(tcp::socket socket, std::shared_ptr<detai
         connection.shut_down();
     co_await connection.run();
     shared->registry.remove(id);
-    shared->connection_count.fetch_sub(1);
+    if (!connection.handed_off()) // else the stream ends the count
+        shared->connection_count.fetch_sub(1);
 }
 
 } // namespace

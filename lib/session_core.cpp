@@ -11,7 +11,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -28,7 +28,9 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// Awaited directly as an operation: unlike use_awaitable, this adds no
+// coroutine frame of its own to a wait that may last as long as the stream.
+constexpr auto use_tuple = asio::as_tuple(asio::deferred);
 
 // Events gathered into one write; well under IOV_MAX.
 constexpr std::size_t max_events_per_write = 256;
@@ -44,9 +46,7 @@ bool is_expected_end(const std::exception_ptr& error)
     }
 }
 
-void wake(asio::steady_timer& timer) noexcept { timer.cancel(); }
-
-void wake(std::optional<asio::steady_timer>& timer) noexcept
+void wake(const std::unique_ptr<asio::steady_timer>& timer) noexcept
 {
     if (timer)
         timer->cancel();
@@ -59,14 +59,35 @@ bool would_block(const error_code& ec) noexcept
 
 } // namespace
 
-SessionCore::SessionCore(asio::ip::tcp::socket& socket, const Request& request, Settings settings)
-    : socket_(socket),
-      request_(request),
-      settings_(std::move(settings)),
+SessionCore::SessionCore(asio::ip::tcp::socket socket, Request request, const RouteMatch& match,
+                         std::shared_ptr<ServerShared> shared)
+    : socket_(std::move(socket)),
+      request_(std::move(request)),
+      shared_(std::move(shared)),
+      route_(*match.sse_options),
       session_(*this),
-      chunked_(request.version() >= 11),
-      settled_(socket.get_executor(), clock::time_point::max())
+      chunked_(request_.version() >= 11)
 {
+}
+
+SessionCore::~SessionCore()
+{
+    shared_->registry.remove(registry_id_);
+    error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    shared_->connection_count.fetch_sub(1);
+}
+
+void SessionCore::start(asio::ip::tcp::socket socket, Request request, const RouteMatch& match,
+                        std::shared_ptr<ServerShared> shared)
+{
+    auto core = std::make_shared<SessionCore>(std::move(socket), std::move(request), match, std::move(shared));
+    core->registry_id_ = core->shared_->registry.add(core->executor(), *core);
+    core->run(*match.sse_handler);
+    // A stop() that ran before this registration could not reach us.
+    if (core->shared_->registry.stopping())
+        core->abort();
 }
 
 asio::any_io_executor SessionCore::executor() const noexcept
@@ -89,7 +110,7 @@ std::string SessionCore::response_head() const
         head += value;
         head += "\r\n";
     }
-    for (const auto& [name, value] : settings_.route.headers) {
+    for (const auto& [name, value] : route_.headers) {
         head += name;
         head += ": ";
         head += value;
@@ -99,7 +120,7 @@ std::string SessionCore::response_head() const
     return head;
 }
 
-asio::awaitable<void> SessionCore::run(const SseHandler& handler)
+void SessionCore::run(const SseHandler& handler)
 {
     // Writes are attempted at once and never block the thread.
     error_code ec;
@@ -110,33 +131,19 @@ asio::awaitable<void> SessionCore::run(const SseHandler& handler)
     // The handler starts first: what it does before its first suspension
     // (follow's replay, say) can still shape the response head, which is
     // built by the callback posted after it.
-    ++pending_callbacks_;
     handler_running_ = true;
     asio::co_spawn(executor(), run_handler(handler),
-                   asio::bind_cancellation_slot(handler_cancel_.slot(),
-                                                asio::bind_executor(executor(), [this](std::exception_ptr) {
-                                                    handler_running_ = false;
-                                                    --pending_callbacks_;
-                                                    settle();
-                                                })));
-    ++pending_callbacks_;
-    asio::post(executor(), [this] {
-        --pending_callbacks_;
-        head_ = response_head();
-        head_built_ = true;
-        write_now();
-        watch_reads();
-        settle();
+                   asio::bind_cancellation_slot(
+                       handler_cancel_.slot(),
+                       asio::bind_executor(executor(), [self = shared_from_this()](std::exception_ptr) {
+                           self->handler_running_ = false;
+                       })));
+    asio::post(executor(), [self = shared_from_this()] {
+        self->head_ = self->response_head();
+        self->head_built_ = true;
+        self->write_now();
+        self->watch_reads();
     });
-
-    while (pending_callbacks_ > 0 || !writer_done_)
-        co_await settled_.async_wait(use_tuple);
-}
-
-void SessionCore::settle() noexcept
-{
-    if (pending_callbacks_ == 0 && writer_done_)
-        wake(settled_);
 }
 
 asio::awaitable<void> SessionCore::run_handler(const SseHandler& handler)
@@ -151,7 +158,7 @@ asio::awaitable<void> SessionCore::run_handler(const SseHandler& handler)
     } catch (...) {
         auto error = std::current_exception();
         if (!is_expected_end(error))
-            settings_.report_handler_error(error);
+            shared_->report_handler_error(request_, error);
     }
     end_stream();
 }
@@ -165,12 +172,9 @@ void SessionCore::schedule_write() noexcept
     if (write_scheduled_ || !head_built_ || writer_done_)
         return;
     write_scheduled_ = true;
-    ++pending_callbacks_;
-    asio::post(executor(), [this] {
-        --pending_callbacks_;
+    asio::post(executor(), [this, self = shared_from_this()] {
         write_scheduled_ = false;
         write_now();
-        settle();
     });
 }
 
@@ -272,17 +276,14 @@ void SessionCore::wait_writable() noexcept
 {
     waiting_writable_ = true;
     stalled_since_ = clock::now();
-    if (settings_.write_timeout > clock::duration::zero() && !watchdog_armed_)
+    if (shared_->options.sse_write_timeout > clock::duration::zero() && !watchdog_armed_)
         arm_watchdog();
-    ++pending_callbacks_;
-    socket_.async_wait(asio::socket_base::wait_write, [this](const error_code& ec) {
-        --pending_callbacks_;
+    socket_.async_wait(asio::socket_base::wait_write, [this, self = shared_from_this()](const error_code& ec) {
         waiting_writable_ = false;
         if (ec && ec != asio::error::operation_aborted)
             peer_gone();
         else if (!ec)
             write_now();
-        settle();
     });
 }
 
@@ -312,7 +313,6 @@ void SessionCore::writer_finished() noexcept
     socket_.cancel(ignored);
     wake(watchdog_timer_);
     wake(heartbeat_timer_);
-    settle();
 }
 
 // --- reader, watchdog, heartbeat -------------------------------------------
@@ -321,11 +321,8 @@ void SessionCore::watch_reads() noexcept
 {
     if (writer_done_)
         return;
-    ++pending_callbacks_;
-    socket_.async_wait(asio::socket_base::wait_read, [this](const error_code& ec) {
-        --pending_callbacks_;
+    socket_.async_wait(asio::socket_base::wait_read, [this, self = shared_from_this()](const error_code& ec) {
         on_readable(ec);
-        settle();
     });
 }
 
@@ -360,35 +357,29 @@ void SessionCore::arm_watchdog() noexcept
     // A peer that takes no bytes for write_timeout (gone without a FIN, or
     // stalled) is closed; noticed within twice that.
     watchdog_armed_ = true;
-    ++pending_callbacks_;
     if (!watchdog_timer_)
-        watchdog_timer_.emplace(executor());
-    watchdog_timer_->expires_after(settings_.write_timeout);
-    watchdog_timer_->async_wait([this](const error_code& ec) {
-        --pending_callbacks_;
+        watchdog_timer_ = std::make_unique<asio::steady_timer>(executor());
+    watchdog_timer_->expires_after(shared_->options.sse_write_timeout);
+    watchdog_timer_->async_wait([this, self = shared_from_this()](const error_code& ec) {
         watchdog_armed_ = false;
         if (!ec && !writer_done_ && waiting_writable_) {
-            if (clock::now() - stalled_since_ >= settings_.write_timeout)
+            if (clock::now() - stalled_since_ >= shared_->options.sse_write_timeout)
                 peer_gone();
             else
                 arm_watchdog();
         }
-        settle();
     });
 }
 
 void SessionCore::arm_heartbeat() noexcept
 {
     heartbeat_armed_ = true;
-    ++pending_callbacks_;
     if (!heartbeat_timer_)
-        heartbeat_timer_.emplace(executor());
+        heartbeat_timer_ = std::make_unique<asio::steady_timer>(executor());
     heartbeat_timer_->expires_at(heartbeat_only_when_idle_ ? last_enqueued_ + heartbeat_period_ : next_beat_);
-    heartbeat_timer_->async_wait([this](const error_code& ec) {
-        --pending_callbacks_;
+    heartbeat_timer_->async_wait([this, self = shared_from_this()](const error_code& ec) {
         heartbeat_armed_ = false;
         on_heartbeat(ec);
-        settle();
     });
 }
 
@@ -407,7 +398,7 @@ void SessionCore::on_heartbeat(const error_code& ec)
         return;
     }
     // A beat only proves the stream alive; bytes already waiting do that too.
-    if (queued_bytes_ < settings_.max_queued_bytes)
+    if (queued_bytes_ < shared_->options.max_queued_bytes)
         enqueue(heartbeat_bytes_);
     next_beat_ += heartbeat_period_;
     if (next_beat_ < now)
@@ -473,6 +464,7 @@ struct Membership {
     TopicState& topic;
     std::shared_ptr<TopicShard> shard;
     TopicSubscriber& subscriber;
+    bool closed_at_join = false;
     ~Membership()
     {
         if (shard)
@@ -486,34 +478,37 @@ asio::awaitable<void> SessionCore::follow(std::shared_ptr<TopicState> topic, Fol
 {
     if (closing_)
         throw boost::system::system_error(ssekit::error::session_closed, "follow");
-    // Browsers send Last-Event-ID only when they reconnect; a page can pass
-    // its last id as a query parameter on the first request.
-    std::optional<std::string> since = options.since;
-    if (!since) {
-        if (auto id = request_.header("Last-Event-ID"))
-            since.emplace(*id);
-        else if (auto query_id = request_.query("last_event_id"))
-            since.emplace(*query_id);
-    }
-
     Follower follower(*this, *topic, options, executor());
-    TopicJoin joined = topic->join(executor(), follower, since);
-    Membership membership{*topic, joined.shard, follower};
-    follower.start_after(joined.last_sequence);
-    if (joined.reset) {
-        const ServerSentEvent reset{.data = *since, .event = "reset"};
-        enqueue(encode_event(reset));
-        if (!head_built_) // following first thing in the handler: the head can say it too
-            extra_headers_.emplace_back("X-SSE-Replay", "reset");
-    }
-    // The replay goes in whole, whatever the live bounds: it is bounded by
-    // the topic's buffer.
-    for (auto& event : joined.replay)
-        if (follower.wanted(*event))
-            push(Queued{.owned = {}, .published = std::move(event)});
-    schedule_write();
+    // Set up in a plain function: its locals stay off the coroutine frame,
+    // which lives as long as the stream.
+    Membership membership = [&] {
+        // Browsers send Last-Event-ID only when they reconnect; a page can
+        // pass its last id as a query parameter on the first request.
+        std::optional<std::string> since = options.since;
+        if (!since) {
+            if (auto id = request_.header("Last-Event-ID"))
+                since.emplace(*id);
+            else if (auto query_id = request_.query("last_event_id"))
+                since.emplace(*query_id);
+        }
+        TopicJoin joined = topic->join(executor(), follower, since);
+        follower.start_after(joined.last_sequence);
+        if (joined.reset) {
+            const ServerSentEvent reset{.data = *since, .event = "reset"};
+            enqueue(encode_event(reset));
+            if (!head_built_) // following first thing in the handler: the head can say it too
+                extra_headers_.emplace_back("X-SSE-Replay", "reset");
+        }
+        // The replay goes in whole, whatever the live bounds: it is bounded
+        // by the topic's buffer.
+        for (auto& event : joined.replay)
+            if (follower.wanted(*event))
+                push(Queued{.owned = {}, .published = std::move(event)});
+        schedule_write();
+        return Membership{*topic, std::move(joined.shard), follower, joined.closed};
+    }();
 
-    while (!joined.closed && !follower.closed()) {
+    while (!membership.closed_at_join && !follower.closed()) {
         co_await follower.wait();
         auto state = co_await asio::this_coro::cancellation_state;
         if (state.cancelled() != asio::cancellation_type::none || peer_gone_)
@@ -545,7 +540,7 @@ std::optional<std::size_t> SessionCore::enqueue_published(std::shared_ptr<const 
     const std::size_t size = event->encoded.size();
     std::size_t dropped = 0;
     auto over_bound = [&] {
-        return queue_size() >= max_events || queued_bytes_ + size > settings_.max_queued_bytes;
+        return queue_size() >= max_events || queued_bytes_ + size > shared_->options.max_queued_bytes;
     };
     while (queue_size() > 0 && over_bound()) {
         if (policy == SlowSubscriberPolicy::disconnect) {
@@ -572,9 +567,9 @@ asio::awaitable<void> SessionCore::send_encoded(std::string bytes)
     if (closing_)
         throw boost::system::system_error(ssekit::error::session_closed, "send");
     enqueue(std::move(bytes));
-    while (queued_bytes_ > settings_.max_queued_bytes && !peer_gone_) {
+    while (queued_bytes_ > shared_->options.max_queued_bytes && !peer_gone_) {
         if (!space_available_)
-            space_available_.emplace(executor(), clock::time_point::max());
+            space_available_ = std::make_unique<asio::steady_timer>(executor(), clock::time_point::max());
         co_await space_available_->async_wait(use_tuple);
         auto state = co_await asio::this_coro::cancellation_state;
         if (state.cancelled() != asio::cancellation_type::none)
@@ -584,8 +579,8 @@ asio::awaitable<void> SessionCore::send_encoded(std::string bytes)
 
 std::string SessionCore::serialize(const boost::json::value& value) const
 {
-    if (settings_.route.serialize)
-        return settings_.route.serialize(value);
+    if (route_.serialize)
+        return route_.serialize(value);
     return boost::json::serialize(value);
 }
 

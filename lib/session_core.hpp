@@ -1,6 +1,9 @@
 #ifndef SSEKIT_LIB_SESSION_CORE_HPP
 #define SSEKIT_LIB_SESSION_CORE_HPP
 
+#include "connection_registry.hpp"
+#include "server_shared.hpp"
+
 #include <ssekit/broadcast.hpp>
 #include <ssekit/event.hpp>
 #include <ssekit/request.hpp>
@@ -27,32 +30,29 @@ namespace ssekit::detail {
 
 struct TopicState;
 
-/// The state of one SSE response. Only the handler is a coroutine; the
-/// writer, the reader that notices the peer leaving, the write watchdog and
-/// the heartbeat are callbacks on the socket's executor, so an idle stream
-/// costs little memory and a queued event goes to the socket without a
-/// coroutine switch.
-class SessionCore {
+/// One SSE response and its connection. Only the handler is a coroutine;
+/// the writer, the reader that notices the peer leaving, the write watchdog
+/// and the heartbeat are callbacks on the socket's executor, so an idle
+/// stream costs little memory and a queued event goes to the socket without
+/// a coroutine switch. The session owns itself: each pending callback and
+/// the handler hold it, and the last one to end frees it and the connection.
+class SessionCore final : public std::enable_shared_from_this<SessionCore>, public RegisteredConnection {
 public:
-    struct Settings {
-        const SseRouteOptions& route;
-        std::size_t max_queued_bytes;
-        /// Close a peer that takes no bytes for this long; zero: never.
-        std::chrono::steady_clock::duration write_timeout;
-        /// Called with an exception the handler let escape (not expected ends).
-        std::function<void(std::exception_ptr)> report_handler_error;
-    };
+    /// Streams the response to `request` (routed by `match` to an SSE
+    /// route) on `socket`; call on the socket's executor.
+    static void start(boost::asio::ip::tcp::socket socket, Request request, const RouteMatch& match,
+                      std::shared_ptr<ServerShared> shared);
 
-    SessionCore(boost::asio::ip::tcp::socket& socket, const Request& request, Settings settings);
+    SessionCore(boost::asio::ip::tcp::socket socket, Request request, const RouteMatch& match,
+                std::shared_ptr<ServerShared> shared);
     SessionCore(const SessionCore&) = delete;
     SessionCore& operator=(const SessionCore&) = delete;
-
-    /// Streams until the handler has returned, what it queued is written (or
-    /// the peer left) and no callback of the session is pending.
-    boost::asio::awaitable<void> run(const SseHandler& handler);
+    /// Closes the connection; it no longer counts against the server's limit.
+    ~SessionCore();
 
     /// Ends the session at once, as if the peer had left (server stop).
     void abort() noexcept;
+    void shut_down() noexcept override { abort(); }
 
     // What ServerSSESession forwards to.
     const Request& request() const noexcept { return request_; }
@@ -80,6 +80,7 @@ public:
 private:
     using clock = std::chrono::steady_clock;
 
+    void run(const SseHandler& handler);
     boost::asio::awaitable<void> run_handler(const SseHandler& handler);
 
     /// An encoded event waiting for the writer: its own bytes (sends,
@@ -114,12 +115,12 @@ private:
 
     void end_stream() noexcept;
     void peer_gone() noexcept;
-    /// A callback or the handler ended: wake run() when nothing is left.
-    void settle() noexcept;
 
-    boost::asio::ip::tcp::socket& socket_;
-    const Request& request_;
-    Settings settings_;
+    boost::asio::ip::tcp::socket socket_;
+    const Request request_;
+    const std::shared_ptr<ServerShared> shared_; // options, routes and registry outlive the stream
+    const SseRouteOptions& route_;
+    std::uint64_t registry_id_ = 0;
     ServerSSESession session_;
     const bool chunked_;
 
@@ -139,7 +140,6 @@ private:
     Params extra_headers_;          // added before the head was built
     clock::time_point last_enqueued_ = clock::now();
 
-    std::size_t pending_callbacks_ = 0;
     bool write_scheduled_ = false;
     bool waiting_writable_ = false;
     clock::time_point stalled_since_{};
@@ -150,15 +150,14 @@ private:
     bool peer_gone_ = false; // the socket is unusable; drop everything
     bool writer_done_ = false;
     // Timers that most streams never need are made on first use.
-    std::optional<boost::asio::steady_timer> watchdog_timer_;
-    std::optional<boost::asio::steady_timer> space_available_;
-    boost::asio::steady_timer settled_;
+    std::unique_ptr<boost::asio::steady_timer> watchdog_timer_;
+    std::unique_ptr<boost::asio::steady_timer> space_available_;
 
     bool handler_running_ = false;
     boost::asio::cancellation_signal handler_cancel_;
 
     bool heartbeat_armed_ = false;
-    std::optional<boost::asio::steady_timer> heartbeat_timer_;
+    std::unique_ptr<boost::asio::steady_timer> heartbeat_timer_;
     std::string heartbeat_bytes_;
     clock::duration heartbeat_period_{};
     clock::time_point next_beat_{};
