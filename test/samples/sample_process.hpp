@@ -35,6 +35,8 @@ public:
     SampleProcess& operator=(const SampleProcess&) = delete;
 
     std::uint16_t port() const noexcept { return port_; }
+    /// The child's PID, e.g. for a load generator's --server-pid.
+    int pid() const { return child_.id(); }
     const std::string& first_line() const noexcept { return first_line_; }
 
     /** Sends `signal` and waits for the process to end.

@@ -1,0 +1,59 @@
+#ifndef SSEKIT_BENCH_LOADGEN_COMMAND_LINE_HPP
+#define SSEKIT_BENCH_LOADGEN_COMMAND_LINE_HPP
+
+// The options of `ssekit-loadgen MODE ...`, checked for their mode.
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ssekit::loadgen {
+
+enum class Mode { fanout, throughput, idle };
+
+struct LoadOptions {
+    Mode mode{};
+    std::string url{};
+    /// Empty: a name unique to this run, so nothing from earlier runs is replayed.
+    std::string topic{};
+    std::uint32_t subscribers{};
+    /// fanout: events to publish, at `rate` per second.
+    std::uint64_t events{};
+    double rate{};
+    std::size_t payload{64};
+    /// 127.0.0.1..127.0.0.sources as the subscribers' source addresses.
+    std::uint32_t sources{};
+    std::vector<int> server_pids{};
+    std::string label{};
+    double drain_timeout_s{10};
+    /// throughput: publisher connections, each publishing back to back for `duration_s`.
+    std::uint32_t publishers{};
+    double duration_s{};
+    /// idle: the wait between the last response head and reading the RSS.
+    double settle_s{2};
+    bool help{};
+};
+
+/// A command line that cannot be run: exit status 2 with the usage text.
+struct UsageError : std::invalid_argument {
+    using std::invalid_argument::invalid_argument;
+};
+
+/** Reads `argv` (options as `--name value` or `--name=value`).
+    `--help` anywhere sets `help` and nothing else is checked.
+    @throws UsageError naming what is wrong.
+*/
+LoadOptions parse_command_line(const std::vector<std::string>& args);
+
+/// The usage text, ending with a newline.
+std::string usage_text();
+
+/// The default of `--sources` for `subscribers`: 1 up to 1000, else one per 2500.
+std::uint32_t default_sources(std::uint32_t subscribers) noexcept;
+
+const char* mode_name(Mode mode) noexcept;
+
+} // namespace ssekit::loadgen
+
+#endif
