@@ -1,0 +1,3 @@
+module ssekit-bench-peer
+
+go 1.19
