@@ -57,16 +57,6 @@ bool is_header_text(std::string_view text) noexcept
     return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
-bool is_event_stream(std::string_view content_type) noexcept
-{
-    std::string_view media = content_type.substr(0, content_type.find(';'));
-    while (!media.empty() && (media.front() == ' ' || media.front() == '\t'))
-        media.remove_prefix(1);
-    while (!media.empty() && (media.back() == ' ' || media.back() == '\t'))
-        media.remove_suffix(1);
-    return beast::iequals(media, "text/event-stream");
-}
-
 asio::awaitable<bool> cancelled()
 {
     auto state = co_await asio::this_coro::cancellation_state;
@@ -241,7 +231,7 @@ asio::awaitable<EventSource::Opened> EventSource::open(error_code& ec)
         ec = error::unexpected_status;
         co_return Opened::failed;
     }
-    if (!is_event_stream(head[http::field::content_type])) {
+    if (!is_event_stream_content_type(head[http::field::content_type])) {
         ec = error::unexpected_content_type;
         co_return Opened::failed;
     }

@@ -2,6 +2,8 @@
 
 #include <ssekit/error.hpp>
 
+#include <boost/beast/core/string.hpp>
+
 #include <charconv>
 #include <cstring>
 
@@ -236,6 +238,16 @@ bool EventStreamParser::dispatch()
     event_.id.assign(last_event_id_);
     event_.retry = {};
     return true;
+}
+
+bool is_event_stream_content_type(std::string_view content_type) noexcept
+{
+    std::string_view media = content_type.substr(0, content_type.find(';'));
+    while (!media.empty() && (media.front() == ' ' || media.front() == '\t'))
+        media.remove_prefix(1);
+    while (!media.empty() && (media.back() == ' ' || media.back() == '\t'))
+        media.remove_suffix(1);
+    return boost::beast::iequals(media, "text/event-stream");
 }
 
 } // namespace ssekit

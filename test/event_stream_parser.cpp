@@ -419,4 +419,14 @@ BOOST_AUTO_TEST_CASE(round_trip_of_random_events_through_encode_event)
     }
 }
 
+BOOST_AUTO_TEST_CASE(content_type_check_takes_case_parameters_and_spaces)
+{
+    BOOST_TEST(ssekit::is_event_stream_content_type("text/event-stream"));
+    BOOST_TEST(ssekit::is_event_stream_content_type("Text/Event-Stream"));
+    BOOST_TEST(ssekit::is_event_stream_content_type(" text/event-stream ; charset=utf-8"));
+    BOOST_TEST(!ssekit::is_event_stream_content_type("text/plain"));
+    BOOST_TEST(!ssekit::is_event_stream_content_type("text/event-streams"));
+    BOOST_TEST(!ssekit::is_event_stream_content_type(""));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

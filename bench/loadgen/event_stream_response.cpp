@@ -2,6 +2,8 @@
 
 #include "response_input.hpp"
 
+#include <ssekit/event_stream_parser.hpp>
+
 #include <boost/beast/core/string.hpp>
 
 namespace ssekit::loadgen {
@@ -9,20 +11,6 @@ namespace ssekit::loadgen {
 namespace beast = boost::beast;
 namespace http = beast::http;
 using boost::system::error_code;
-
-namespace {
-
-bool is_event_stream_type(std::string_view content_type) noexcept
-{
-    std::string_view media = content_type.substr(0, content_type.find(';'));
-    while (!media.empty() && (media.front() == ' ' || media.front() == '\t'))
-        media.remove_prefix(1);
-    while (!media.empty() && (media.back() == ' ' || media.back() == '\t'))
-        media.remove_suffix(1);
-    return beast::iequals(media, "text/event-stream");
-}
-
-} // namespace
 
 EventStreamResponse::EventStreamResponse(OnEvent on_event, ssekit::ParserOptions options)
     : on_event_(std::move(on_event)), events_(options)
@@ -51,7 +39,7 @@ void EventStreamResponse::on_response_impl(int code, beast::string_view, int, er
 void EventStreamResponse::on_field_impl(http::field name, beast::string_view, beast::string_view value, error_code&)
 {
     if (name == http::field::content_type)
-        event_stream_ = is_event_stream_type(value);
+        event_stream_ = is_event_stream_content_type(value);
 }
 
 void EventStreamResponse::on_header_impl(error_code&)

@@ -55,10 +55,7 @@ Report run_fanout(const LoadOptions& options)
     }
     run.progress.finish();
 
-    const std::int64_t end = drain(run, pool, published);
-    run.progress.finish();
-    const auto usage_end = read_server_usage(options);
-    pool.close_all();
+    const RunEnd run_end = finish_publishing(run, pool, published);
 
     Report report = base_report(options);
     report.events = options.events;
@@ -66,10 +63,10 @@ Report run_fanout(const LoadOptions& options)
     report.payload = options.payload;
     report.publishers = 1;
     report_publishes(report, round_trip, published[0], first_sent_ns, last_answer_ns);
-    report.elapsed_s = static_cast<double>(end - start) / 1e9;
+    report.elapsed_s = static_cast<double>(run_end.end_ns - start) / 1e9;
     report.connect_errors = publisher.connect_errors();
     report_deliveries(report, pool, published, start);
-    report_server_usage(report, usage_start, usage_measured, usage_end, report.elapsed_s);
+    report_server_usage(report, usage_start, usage_measured, run_end.server_usage, report.elapsed_s);
     return report;
 }
 

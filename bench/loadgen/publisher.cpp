@@ -88,18 +88,14 @@ void Publisher::write_request()
 
 void Publisher::flush()
 {
-    while (written_ < request_.size()) {
-        ssize_t n = ::send(fd_, request_.data() + written_, request_.size() - written_, MSG_NOSIGNAL);
-        if (n > 0) {
-            written_ += static_cast<std::size_t>(n);
-        } else if (errno == EINTR) {
-            continue;
-        } else if (errno == EAGAIN) {
-            return; // EPOLLOUT resumes
-        } else {
-            lose_connection(std::string("send: ") + std::strerror(errno));
-            return;
-        }
+    switch (send_rest(fd_, request_, written_)) {
+    case SendOutcome::complete:
+        break;
+    case SendOutcome::would_block:
+        return; // EPOLLOUT resumes
+    case SendOutcome::failed:
+        lose_connection(std::string("send: ") + std::strerror(errno));
+        return;
     }
     state_ = State::reading;
 }

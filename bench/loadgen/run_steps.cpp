@@ -127,6 +127,16 @@ std::int64_t drain(RunContext& run, SubscriberPool& pool, const std::vector<std:
     }
 }
 
+RunEnd finish_publishing(RunContext& run, SubscriberPool& pool, const std::vector<std::uint64_t>& published)
+{
+    RunEnd end;
+    end.end_ns = drain(run, pool, published);
+    run.progress.finish();
+    end.server_usage = read_server_usage(run.options);
+    pool.close_all();
+    return end;
+}
+
 void check_answer(const Publisher::Answer& answer)
 {
     if (answer.status >= 200 && answer.status <= 299)

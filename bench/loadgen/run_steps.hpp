@@ -58,6 +58,17 @@ void warm_up(RunContext& run, SubscriberPool& pool, Publisher& publisher);
 */
 std::int64_t drain(RunContext& run, SubscriberPool& pool, const std::vector<std::uint64_t>& published);
 
+/// Where a publishing mode stands once its publishers stopped.
+struct RunEnd {
+    std::int64_t end_ns = 0; // when the drain stopped waiting
+    std::optional<ProcessTreeUsage> server_usage;
+};
+
+/** After the last publish: drains (see drain()), reads the server's usage
+    and closes the subscribers.
+*/
+RunEnd finish_publishing(RunContext& run, SubscriberPool& pool, const std::vector<std::uint64_t>& published);
+
 /// @throws SetupError for an answer that is not 2xx.
 void check_answer(const Publisher::Answer& answer);
 

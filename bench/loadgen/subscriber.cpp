@@ -85,19 +85,10 @@ void Subscriber::finish_connect()
 
 void Subscriber::send_request()
 {
-    const std::string& request = pool_.request_;
-    while (request_sent_ < request.size()) {
-        ssize_t n = ::send(fd_, request.data() + request_sent_, request.size() - request_sent_, MSG_NOSIGNAL);
-        if (n > 0) {
-            request_sent_ += static_cast<std::uint32_t>(n);
-        } else if (errno == EINTR) {
-            continue;
-        } else if (errno == EAGAIN) {
-            return; // EPOLLOUT resumes
-        } else {
-            lose_connection(std::string("send: ") + std::strerror(errno));
-            return;
-        }
+    // On would_block, EPOLLOUT resumes.
+    if (send_rest(fd_, pool_.request_, request_sent_) == SendOutcome::failed) {
+        lose_connection(std::string("send: ") + std::strerror(errno));
+        return;
     }
 }
 

@@ -66,7 +66,7 @@ private:
     std::int64_t read_ns_ = 0; // when the read() being parsed returned
     int fd_ = -1;
     std::uint32_t index_;
-    std::uint32_t request_sent_ = 0; // bytes of the request written
+    std::size_t request_sent_ = 0; // bytes of the request written
     std::uint8_t attempts_ = 0;
     State state_ = State::waiting;
     bool warmed_up_ = false;

@@ -54,4 +54,18 @@ int connect_result(int fd) noexcept
     return error;
 }
 
+SendOutcome send_rest(int fd, std::string_view data, std::size_t& sent) noexcept
+{
+    while (sent < data.size()) {
+        ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+        if (n > 0)
+            sent += static_cast<std::size_t>(n);
+        else if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return SendOutcome::would_block;
+        else if (errno != EINTR)
+            return SendOutcome::failed;
+    }
+    return SendOutcome::complete;
+}
+
 } // namespace ssekit::loadgen

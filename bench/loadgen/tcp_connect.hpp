@@ -7,7 +7,9 @@
 
 #include <netinet/in.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace ssekit::loadgen {
 
@@ -23,6 +25,15 @@ int start_connect(const sockaddr_in& server, const sockaddr_in* source) noexcept
 
 /// The outcome of a connect that was in progress: 0 or an errno value.
 int connect_result(int fd) noexcept;
+
+/// How far send_rest got.
+enum class SendOutcome { complete, would_block, failed };
+
+/** Sends `data` from byte `sent` on, on the non-blocking socket `fd`, and
+    advances `sent` by what the kernel took. `would_block`: wait for
+    writability and call again; `failed`: errno says why.
+*/
+SendOutcome send_rest(int fd, std::string_view data, std::size_t& sent) noexcept;
 
 } // namespace ssekit::loadgen
 

@@ -169,6 +169,10 @@ private:
     boost::system::error_code failed_;
 };
 
+/// True when a `Content-Type` value is `text/event-stream`, in any case and
+/// with or without parameters (`; charset=utf-8`).
+bool is_event_stream_content_type(std::string_view content_type) noexcept;
+
 } // namespace ssekit
 
 #endif
