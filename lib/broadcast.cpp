@@ -16,9 +16,12 @@ namespace detail {
 
 namespace {
 
-// Members served before the thread turns to other work (a publish waiting
-// to be answered, a new subscriber); small enough to keep that wait short.
-constexpr std::size_t members_per_slice = 128;
+// Members served before the thread turns to other work. Small, so that a
+// publish waiting meanwhile is answered within a few writes: its publisher
+// sends the next one sooner, and more events share each subscriber's write
+// (throughput with two publishers: 4,100 publishes/s with slices of 128,
+// 7,600 with 8). A 10,000-subscriber fan-out measured no cost from it.
+constexpr std::size_t members_per_slice = 8;
 
 } // namespace
 
