@@ -34,6 +34,11 @@ void TopicShard::schedule(std::shared_ptr<const PublishedEvent> event, bool clos
     if (pass_scheduled_)
         return;
     pass_scheduled_ = true;
+    post_slice();
+}
+
+void TopicShard::post_slice()
+{
     boost::asio::post(executor, [self = shared_from_this()] { self->run_slice(); });
 }
 
@@ -56,7 +61,7 @@ void TopicShard::run_slice()
     else
         next_member = end;
     if (next_member < members.size()) {
-        boost::asio::post(executor, [self = shared_from_this()] { self->run_slice(); });
+        post_slice();
         return;
     }
 
@@ -68,7 +73,7 @@ void TopicShard::run_slice()
         std::lock_guard lock(mutex_);
         if (!batch.empty() || !incoming_.empty()) {
             // Published during this pass: the members passed before it came need another.
-            boost::asio::post(executor, [self = shared_from_this()] { self->run_slice(); });
+            post_slice();
             return;
         }
         pass_scheduled_ = false;

@@ -56,6 +56,8 @@ struct TopicShard : std::enable_shared_from_this<TopicShard> {
 
 private:
     void run_slice();
+    /// Runs the next slice later on `executor`, keeping the shard alive until then.
+    void post_slice();
 
     std::mutex mutex_;     // guards the three below; taken after the topic's lock
     EventList incoming_;
