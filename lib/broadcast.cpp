@@ -28,8 +28,15 @@ constexpr std::size_t members_per_slice = 8;
 void TopicShard::schedule(std::shared_ptr<const PublishedEvent> event, bool close)
 {
     std::lock_guard lock(mutex_);
-    if (event)
+    if (event) {
+        incoming_bytes_ += event->encoded.size();
         incoming_.push_back(std::move(event));
+        while (incoming_.size() > 1 &&
+               (incoming_.size() > max_pending_events || incoming_bytes_ > max_pending_bytes)) {
+            incoming_bytes_ -= incoming_.front()->encoded.size();
+            incoming_.pop_front();
+        }
+    }
     closing_ = closing_ || close;
     if (pass_scheduled_)
         return;
@@ -47,8 +54,11 @@ void TopicShard::run_slice()
     {
         std::lock_guard lock(mutex_);
         batch.insert(batch.end(), std::make_move_iterator(incoming_.begin()), std::make_move_iterator(incoming_.end()));
+        batch_bytes += incoming_bytes_;
         incoming_.clear();
+        incoming_bytes_ = 0;
     }
+    trim_batch();
     if (next_member == 0)
         covered = batch.size(); // a new pass: these reach everyone by its end
 
@@ -65,6 +75,8 @@ void TopicShard::run_slice()
         return;
     }
 
+    for (std::size_t i = 0; i < covered; ++i)
+        batch_bytes -= batch[i]->encoded.size();
     batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(covered));
     covered = 0;
     next_member = 0;
@@ -83,6 +95,21 @@ void TopicShard::run_slice()
     if (close_members)
         for (std::size_t i = 0; i < members.size(); ++i)
             members[i]->topic_closed();
+}
+
+void TopicShard::trim_batch() noexcept
+{
+    // Members not reached yet skip what goes; the others already have it.
+    std::size_t excess = 0;
+    std::size_t bytes = batch_bytes;
+    while (batch.size() - excess > 1 &&
+           (batch.size() - excess > max_pending_events || bytes > max_pending_bytes))
+        bytes -= batch[excess++]->encoded.size();
+    if (excess == 0)
+        return;
+    batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(excess));
+    batch_bytes = bytes;
+    covered = covered > excess ? covered - excess : 0;
 }
 
 std::string TopicState::publish(const ServerSentEvent& event)
@@ -202,7 +229,8 @@ TopicStats TopicState::stats() const
                       .dropped = dropped.load(),
                       .disconnected = disconnected.load(),
                       .replay_buffered = replay_.size(),
-                      .bytes_queued = bytes_queued};
+                      .bytes_queued = bytes_queued,
+                      .shards = shards_.size()};
 }
 
 } // namespace detail

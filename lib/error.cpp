@@ -27,6 +27,8 @@ public:
             return "the SSE server answered with a Content-Type other than text/event-stream";
         case error::unsupported_url:
             return "unsupported URL: only http:// URLs with a host are supported";
+        case error::response_started:
+            return "the SSE response has started: its status and headers can no longer change";
         }
         return "unknown ssekit error";
     }

@@ -1,5 +1,6 @@
 #include "http_connection.hpp"
 
+#include "response_head.hpp"
 #include "session_core.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -13,13 +14,14 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <boost/system/system_error.hpp>
+#include <boost/url/authority_view.hpp>
 
 #include <array>
+#include <cstdio>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace ssekit::detail {
@@ -31,14 +33,28 @@ using boost::system::error_code;
 
 namespace {
 
-
 // How long a refused client gets to read our answer before the close.
 constexpr auto linger_time = std::chrono::seconds(1);
 constexpr std::size_t linger_bytes = 64 * 1024;
+// Each lingering refusal over max_connections holds a socket for up to
+// linger_time; past this many at once, a refusal closes right after its 503.
+constexpr std::size_t max_lingering_refusals = 64;
+// Body bytes asked of the socket at a time.
+constexpr std::size_t body_read_size = 16 * 1024;
 
-bool is_header_text(std::string_view text) noexcept
+// The head `render` makes, or nothing (reported once) when a header from a
+// handler or a route's options is not a valid field: then the answer is 500.
+template <class Render>
+std::optional<std::string> render_or_report(Render render)
 {
-    return text.find_first_of("\r\n") == std::string_view::npos && text.find('\0') == std::string_view::npos;
+    try {
+        return render();
+    } catch (const boost::system::system_error&) {
+        std::fputs("ssekit: a response header is not a valid HTTP field (CR, LF or NUL, or a name that is not a "
+                   "token); answering 500\n",
+                   stderr);
+        return std::nullopt;
+    }
 }
 
 // The status a request gets when it cannot be read, or none: then the
@@ -58,6 +74,76 @@ std::optional<http::status> status_for_unreadable(const error_code& ec, bool got
     return std::nullopt; // a socket error: nobody to answer
 }
 
+// RFC 9112 6.1 and 6.3: chunked is the one coding we decode; it must come
+// last and once, or the body's end cannot be found. Beast's parser reads any
+// other list as "no body" and would take the body for the next request.
+std::optional<http::status> status_for_transfer_coding(const Request::message_type& head)
+{
+    auto [first, last] = head.equal_range(http::field::transfer_encoding);
+    if (first == last)
+        return std::nullopt;
+    if (head.version() < 11) // HTTP/1.0 has no transfer codings: its framing is faulty
+        return http::status::bad_request;
+    std::size_t chunked = 0;
+    bool chunked_last = false;
+    bool other = false;
+    for (auto field = first; field != last; ++field)
+        for (auto coding : http::token_list(field->value())) {
+            chunked_last = beast::iequals(coding, "chunked");
+            if (chunked_last)
+                ++chunked;
+            else
+                other = true;
+        }
+    if (chunked != 1 || !chunked_last)
+        return http::status::bad_request;
+    if (other)
+        return http::status::not_implemented;
+    return std::nullopt;
+}
+
+// RFC 9112 3.2 and 6: what a request head must satisfy before we route it
+// (Beast's parser takes HTTP/1.0 and HTTP/1.1 only).
+std::optional<http::status> status_for_head(const Request::message_type& head)
+{
+    // Host: exactly one in HTTP/1.1, at most one before; a host[:port] either way.
+    const std::size_t hosts = head.count(http::field::host);
+    if (hosts > 1 || (hosts == 0 && head.version() >= 11))
+        return http::status::bad_request;
+    if (hosts == 1) {
+        auto host = head[http::field::host];
+        auto authority = boost::urls::parse_authority(boost::core::string_view(host.data(), host.size()));
+        if (!authority || authority->has_userinfo())
+            return http::status::bad_request;
+    }
+    return status_for_transfer_coding(head);
+}
+
+const std::string& continue_head()
+{
+    static const std::string head = render_response_head(http::status::continue_, 11, {});
+    return head;
+}
+
+bool expects_continue(const Request::message_type& head)
+{
+    // An HTTP/1.0 client cannot read a 100 (RFC 9110 10.1.1).
+    if (head.version() < 11)
+        return false;
+    auto expect = head.find(http::field::expect);
+    return expect != head.end() && beast::iequals(expect->value(), "100-continue");
+}
+
+// A line of a chunked body that ends in LF alone: RFC 9112 7.1 asks for CRLF,
+// and Beast's parser waits for a CR that may never come.
+bool has_bare_lf(std::string_view bytes) noexcept
+{
+    for (auto at = bytes.find('\n'); at != std::string_view::npos; at = bytes.find('\n', at + 1))
+        if (at == 0 || bytes[at - 1] != '\r')
+            return true;
+    return false;
+}
+
 } // namespace
 
 HttpConnection::HttpConnection(asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared)
@@ -66,7 +152,7 @@ HttpConnection::HttpConnection(asio::ip::tcp::socket socket, std::shared_ptr<Ser
 }
 
 template <class Operation>
-asio::awaitable<std::pair<error_code, std::size_t>> HttpConnection::before(std::chrono::steady_clock::time_point deadline,
+asio::awaitable<std::pair<error_code, std::size_t>> HttpConnection::before(clock::time_point deadline,
                                                                             Operation operation)
 {
     asio::steady_timer timer(socket_.get_executor(), deadline);
@@ -93,133 +179,217 @@ asio::awaitable<bool> HttpConnection::serve_one()
 {
     // Read in a coroutine of its own: the parser's frame is gone before a
     // stream starts, which then lives for hours.
-    std::optional<Request::message_type> message = co_await read_request();
-    if (!message || stopping_)
+    std::optional<RoutedRequest> routed = co_await read_request();
+    if (!routed || stopping_)
         co_return false;
-    co_return co_await dispatch(std::move(*message));
+    co_return co_await dispatch(std::move(*routed));
 }
 
-asio::awaitable<std::optional<Request::message_type>> HttpConnection::read_request()
+asio::awaitable<std::optional<HttpConnection::RoutedRequest>> HttpConnection::read_request()
 {
     const ServerOptions& options = shared_->options;
-    http::request_parser<http::string_body> parser;
+    // On the heap, so this frame stays small enough for Asio to recycle;
+    // on a larger one g++ 12 also warns falsely (-Wmismatched-new-delete).
+    auto parser_memory = std::make_unique<parser_type>();
+    parser_type& parser = *parser_memory;
     parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(options.max_header_bytes, UINT32_MAX)));
     parser.body_limit(options.max_body_bytes);
 
     // One deadline for the whole request: a slow drip of header bytes
     // (slowloris) gets no more time than an idle connection.
-    const auto deadline = std::chrono::steady_clock::now() + options.request_timeout;
+    const auto deadline = clock::now() + options.request_timeout;
     auto [ec, _] = co_await before(deadline, http::async_read_header(socket_, buffer_, parser, asio::deferred));
-    if (!ec && !parser.is_done()) {
-        auto expect = parser.get().find(http::field::expect);
-        if (expect != parser.get().end() && beast::iequals(expect->value(), "100-continue")) {
-            static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-            std::tie(ec, std::ignore) =
-                co_await before(deadline, asio::async_write(socket_, asio::buffer(go_on), asio::deferred));
-        }
-        if (!ec)
-            std::tie(ec, std::ignore) =
-                co_await before(deadline, http::async_read(socket_, buffer_, parser, asio::deferred));
-    }
     if (ec) {
         if (auto status = status_for_unreadable(ec, parser.got_some() || buffer_.size() > 0))
             co_await refuse(*status);
         co_return std::nullopt;
     }
-    co_return parser.release();
+
+    // Everything here is answered before the body is read, so a refusal
+    // closes the connection: the unread body would be taken for a request.
+    const Request::message_type& head = parser.get();
+    const bool head_only = head.method() == http::verb::head;
+    RouteMatch match;
+    std::optional<http::status> refusal = route(head, match);
+    // The client holds the body back until it hears 100: a request that has
+    // no route gets its answer instead (RFC 9110 10.1.1).
+    const bool go_on = !refusal && !parser.is_done() && expects_continue(head);
+    if (go_on && match.outcome == RouteMatch::Outcome::not_found)
+        refusal = http::status::not_found;
+    if (go_on && match.outcome == RouteMatch::Outcome::method_not_allowed)
+        refusal = http::status::method_not_allowed;
+    if (refusal) {
+        Params headers;
+        if (*refusal == http::status::method_not_allowed)
+            headers.emplace_back("Allow", std::move(match.allow));
+        co_await refuse(*refusal, std::move(headers), head_only);
+        co_return std::nullopt;
+    }
+
+    if (!parser.is_done()) {
+        if (go_on)
+            std::tie(ec, std::ignore) =
+                co_await before(deadline, asio::async_write(socket_, asio::buffer(continue_head()), asio::deferred));
+        if (!ec)
+            ec = co_await read_body(parser, deadline);
+        if (ec) {
+            if (auto status = status_for_unreadable(ec, true))
+                co_await refuse(*status, {}, head_only);
+            co_return std::nullopt;
+        }
+    }
+    co_return RoutedRequest{parser.release(), std::move(match)};
 }
 
-asio::awaitable<bool> HttpConnection::dispatch(Request::message_type message)
+std::optional<http::status> HttpConnection::route(const Request::message_type& head, RouteMatch& match) const
 {
-    const unsigned version = message.version();
-    std::optional<Request> request;
-    try {
-        request.emplace(std::move(message));
-    } catch (const boost::system::system_error&) {
-        // the target is not origin-form; answered below, outside the handler
-    }
-    if (!request) {
-        co_await refuse(http::status::bad_request);
-        co_return false;
-    }
+    if (auto status = status_for_head(head))
+        return status;
+    const std::string_view target = head.target();
+    std::optional<std::string_view> path = Request::encoded_path(target);
+    if (target == "*" && head.method() == http::verb::options)
+        path = target; // the asterisk-form belongs to OPTIONS alone (RFC 9112 3.2.4)
+    if (!path)
+        return http::status::bad_request;
+    match = shared_->router.match(head.method(), *path);
+    return std::nullopt;
+}
 
-    std::string_view target = request->target();
-    RouteMatch match = shared_->router.match(request->method(), target.substr(0, target.find('?')));
+asio::awaitable<error_code> HttpConnection::read_body(parser_type& parser, clock::time_point deadline)
+{
+    parser.eager(true); // parse all the bytes at hand, across chunks
+    for (;;) {
+        error_code ec;
+        if (buffer_.size() > 0) {
+            buffer_.consume(parser.put(buffer_.data(), ec));
+            if (ec && ec != http::error::need_more)
+                co_return ec;
+        }
+        if (parser.is_done())
+            co_return error_code{};
+        // What the parser left is a chunk-size line or trailer it waits to
+        // see the end of: refuse a bare LF now rather than at the deadline,
+        // and do not hold an endless line.
+        if (parser.chunked()) {
+            const std::string_view waiting(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+            if (has_bare_lf(waiting))
+                co_return http::error::bad_line_ending;
+            if (waiting.size() > shared_->options.max_header_bytes)
+                co_return http::error::bad_chunk;
+        }
+        auto [read_ec, n] =
+            co_await before(deadline, socket_.async_read_some(buffer_.prepare(body_read_size), asio::deferred));
+        if (read_ec == asio::error::eof)
+            co_return http::error::partial_message;
+        if (read_ec)
+            co_return read_ec;
+        buffer_.commit(n);
+    }
+}
+
+asio::awaitable<bool> HttpConnection::dispatch(RoutedRequest routed)
+{
+    RouteMatch& match = routed.match;
+    const unsigned version = routed.message.version();
+    const bool keep_alive = routed.message.keep_alive();
+    const bool head_only = routed.message.method() == http::verb::head;
+
     switch (match.outcome) {
     case RouteMatch::Outcome::not_found:
-        co_return co_await write_response(Response::status_only(http::status::not_found), version,
-                                          request->keep_alive());
+        co_return co_await write_response(Response::status_only(http::status::not_found), version, keep_alive,
+                                          head_only);
     case RouteMatch::Outcome::method_not_allowed: {
         Response response = Response::status_only(http::status::method_not_allowed);
-        response.headers.emplace_back("Allow", match.allow);
-        co_return co_await write_response(std::move(response), version, request->keep_alive());
+        response.headers.emplace_back("Allow", std::move(match.allow));
+        co_return co_await write_response(std::move(response), version, keep_alive, head_only);
+    }
+    case RouteMatch::Outcome::options: {
+        Response response{
+            .status = http::status::no_content, .body = {}, .headers = {{"Allow", std::move(match.allow)}}};
+        co_return co_await write_response(std::move(response), version, keep_alive, head_only);
     }
     case RouteMatch::Outcome::sse:
-        // The stream owns the socket from here on, and this coroutine ends:
-        // a stream that lasts for hours holds no frame of it.
-        request->path_params_ = std::move(match.path_params);
-        handed_off_ = true;
-        SessionCore::start(std::move(socket_), std::move(*request), match, shared_);
-        co_return false;
+        if (head_only) {
+            // The head a GET would get, without starting the stream: no
+            // handler runs for a request that reads no events.
+            co_await write_stream_head(*match.sse_options, version);
+            co_return false;
+        }
+        break;
     case RouteMatch::Outcome::http:
         break;
     }
 
-    request->path_params_ = std::move(match.path_params);
+    // The target was checked while the head was read: this does not throw.
+    Request request(std::move(routed.message));
+    request.path_params_ = std::move(match.path_params);
+    if (match.outcome == RouteMatch::Outcome::sse) {
+        // The stream owns the socket from here on, and this coroutine ends:
+        // a stream that lasts for hours holds no frame of it.
+        handed_off_ = true;
+        SessionCore::start(std::move(socket_), std::move(request), match, shared_);
+        co_return false;
+    }
+
     std::optional<Response> response;
     try {
-        response = co_await (*match.http_handler)(*request);
+        response = co_await (*match.http_handler)(request);
     } catch (...) {
-        shared_->report_handler_error(*request, std::current_exception());
+        shared_->report_handler_error(request, std::current_exception());
     }
     if (!response)
         response = Response::status_only(http::status::internal_server_error);
-    co_return co_await write_response(std::move(*response), version, request->keep_alive());
+    co_return co_await write_response(std::move(*response), version, keep_alive, head_only);
 }
 
-asio::awaitable<bool> HttpConnection::write_response(Response response, unsigned version, bool keep_alive)
+asio::awaitable<bool> HttpConnection::write_response(Response response, unsigned version, bool keep_alive,
+                                                     bool head_only)
 {
-    http::response<http::string_body> message{response.status, version};
-    message.set(http::field::server, "ssekit");
-    message.set(http::field::content_type, response.content_type);
-    bool headers_ok = is_header_text(response.content_type);
-    for (const auto& [name, value] : response.headers) {
-        headers_ok = headers_ok && is_header_text(name) && is_header_text(value) && !name.empty();
-        if (headers_ok)
-            message.insert(name, value);
-    }
-    if (!headers_ok) {
-        // Writing them would let a handler split the response; refuse instead.
-        std::fputs("ssekit: a handler's response header holds CR, LF or NUL; answering 500\n", stderr);
-        co_await refuse(http::status::internal_server_error);
+    keep_alive = keep_alive && !stopping_;
+    std::optional<std::string> head = render_or_report([&] { return render_plain_head(response, version, keep_alive); });
+    if (!head) {
+        // Writing it would let a handler split the response; refuse instead.
+        co_await refuse(http::status::internal_server_error, {}, head_only);
         co_return false;
     }
-    message.body() = std::move(response.body);
-    // 1xx, 204 and 304 answers have no body (RFC 9110, 6.4.1); Beast refuses one.
-    if (response.status == http::status::no_content || response.status == http::status::not_modified ||
-        http::to_status_class(response.status) == http::status_class::informational)
-        message.body().clear();
-    message.keep_alive(keep_alive && !stopping_);
-    message.prepare_payload();
-
-    auto deadline = std::chrono::steady_clock::now() + shared_->options.request_timeout;
-    auto [ec, _] = co_await before(deadline, http::async_write(socket_, message, asio::deferred));
-    co_return !ec && message.keep_alive();
+    const bool with_body = !has_no_content(response.status) && !head_only;
+    const std::array<asio::const_buffer, 2> buffers{
+        asio::buffer(*head), asio::buffer(response.body.data(), with_body ? response.body.size() : 0)};
+    auto deadline = clock::now() + shared_->options.request_timeout;
+    auto [ec, _] = co_await before(deadline, asio::async_write(socket_, buffers, asio::deferred));
+    co_return !ec && keep_alive;
 }
 
-asio::awaitable<void> HttpConnection::refuse(http::status status)
+asio::awaitable<void> HttpConnection::write_stream_head(const SseRouteOptions& route, unsigned version)
+{
+    std::optional<std::string> head =
+        render_or_report([&] { return render_response_head(http::status::ok, version, sse_stream_headers(route, version)); });
+    if (!head) {
+        co_await refuse(http::status::internal_server_error, {}, true);
+        co_return;
+    }
+    auto deadline = clock::now() + shared_->options.request_timeout;
+    co_await before(deadline, asio::async_write(socket_, asio::buffer(*head), asio::deferred));
+}
+
+asio::awaitable<bool> HttpConnection::write_refusal(http::status status, Params headers, bool head_only,
+                                                    clock::time_point deadline)
 {
     Response response = Response::status_only(status);
-    http::response<http::string_body> message{status, 11};
-    message.set(http::field::server, "ssekit");
-    message.set(http::field::content_type, response.content_type);
-    message.body() = std::move(response.body);
-    message.keep_alive(false);
-    message.prepare_payload();
+    response.headers = std::move(headers);
+    // Our own fields only (the Allow of a 405 comes from method names).
+    bool keep_alive = false;
+    const std::string head = render_plain_head(response, 11, keep_alive);
+    const std::array<asio::const_buffer, 2> buffers{
+        asio::buffer(head), asio::buffer(response.body.data(), head_only ? 0 : response.body.size())};
+    auto [ec, _] = co_await before(deadline, asio::async_write(socket_, buffers, asio::deferred));
+    co_return !ec;
+}
 
-    auto deadline = std::chrono::steady_clock::now() + linger_time;
-    auto [ec, _] = co_await before(deadline, http::async_write(socket_, message, asio::deferred));
-    if (ec)
+asio::awaitable<void> HttpConnection::refuse(http::status status, Params headers, bool head_only)
+{
+    const auto deadline = clock::now() + linger_time;
+    if (!co_await write_refusal(status, std::move(headers), head_only, deadline))
         co_return;
     // Closing with unread request bytes would send RST, which can destroy our
     // answer before the client reads it: say we are done, then drain a little.
@@ -236,7 +406,19 @@ asio::awaitable<void> HttpConnection::refuse(http::status status)
 
 asio::awaitable<void> HttpConnection::refuse_over_capacity()
 {
-    co_await refuse(http::status::service_unavailable);
+    // Nothing bounds how many clients come past the limit: only so many of
+    // them may hold a socket for the linger time.
+    std::atomic<std::size_t>& lingering = shared_->lingering_refusals;
+    if (lingering.fetch_add(1) < max_lingering_refusals) {
+        struct Release {
+            std::atomic<std::size_t>& count;
+            ~Release() { count.fetch_sub(1); }
+        } release{lingering};
+        co_await refuse(http::status::service_unavailable);
+    } else {
+        lingering.fetch_sub(1);
+        co_await write_refusal(http::status::service_unavailable, {}, false, clock::now() + linger_time);
+    }
     close();
 }
 

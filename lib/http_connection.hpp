@@ -5,10 +5,14 @@
 
 #include <ssekit/request.hpp>
 #include <ssekit/response.hpp>
+#include <ssekit/routing.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
@@ -19,8 +23,9 @@
 namespace ssekit::detail {
 
 /// One accepted TCP connection: reads requests with Beast's parser under the
-/// server's limits, answers plain routes (keep-alive), and hands an SSE
-/// request's socket over to a SessionCore, which then owns the connection.
+/// server's limits and the framing rules of RFC 9112, answers plain routes
+/// (keep-alive), HEAD and OPTIONS, and hands an SSE request's socket over to
+/// a SessionCore, which then owns the connection.
 class HttpConnection final : public RegisteredConnection {
 public:
     HttpConnection(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared);
@@ -38,17 +43,40 @@ public:
     bool handed_off() const noexcept { return handed_off_; }
 
 private:
+    using clock = std::chrono::steady_clock;
+    using parser_type = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
+    /// A whole request and the route it takes, found before its body was read.
+    struct RoutedRequest {
+        Request::message_type message;
+        RouteMatch match;
+    };
+
     /// Serves one request; false when the connection must close after it.
     boost::asio::awaitable<bool> serve_one();
-    /// Reads a request under the server's limits; answers and gives nothing
-    /// when it cannot be read.
-    boost::asio::awaitable<std::optional<Request::message_type>> read_request();
+    /// Reads a request under the server's limits and routes it; answers and
+    /// gives nothing when it cannot be read or must not be served.
+    boost::asio::awaitable<std::optional<RoutedRequest>> read_request();
+    /// Checks a request head (RFC 9112) and routes it into `match`; gives the
+    /// status to refuse it with, if it must be.
+    std::optional<boost::beast::http::status> route(const Request::message_type& head, RouteMatch& match) const;
+    /// Reads the body the header announced; a chunked body is held to CRLF
+    /// line ends, which Beast's parser does not check until a CR comes.
+    boost::asio::awaitable<boost::system::error_code> read_body(parser_type& parser, clock::time_point deadline);
     /// Answers a plain request (true: keep the connection), or hands an SSE
     /// request over to a SessionCore (false).
-    boost::asio::awaitable<bool> dispatch(Request::message_type message);
-    boost::asio::awaitable<bool> write_response(Response response, unsigned version, bool keep_alive);
+    boost::asio::awaitable<bool> dispatch(RoutedRequest routed);
+    /// Writes a plain answer, without its body when `head_only` (HEAD).
+    boost::asio::awaitable<bool> write_response(Response response, unsigned version, bool keep_alive,
+                                                bool head_only);
+    /// Answers HEAD on an SSE route: the stream's head, then the close.
+    boost::asio::awaitable<void> write_stream_head(const SseRouteOptions& route, unsigned version);
     /// Answers an error status, then closes gently so the client can read it.
-    boost::asio::awaitable<void> refuse(boost::beast::http::status status);
+    boost::asio::awaitable<void> refuse(boost::beast::http::status status, Params headers = {},
+                                        bool head_only = false);
+    /// Writes a `Connection: close` answer; true once it was written.
+    boost::asio::awaitable<bool> write_refusal(boost::beast::http::status status, Params headers, bool head_only,
+                                               clock::time_point deadline);
     void close() noexcept;
 
     /// Runs a deferred socket operation, or gives up with beast::error::timeout
@@ -56,7 +84,7 @@ private:
     /// timed-out request can still be answered 408.
     template <class Operation>
     boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>>
-    before(std::chrono::steady_clock::time_point deadline, Operation operation);
+    before(clock::time_point deadline, Operation operation);
 
     boost::asio::ip::tcp::socket socket_;
     boost::beast::flat_buffer buffer_;

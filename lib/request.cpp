@@ -1,7 +1,9 @@
 #include <ssekit/request.hpp>
 
 #include <boost/system/system_error.hpp>
+#include <boost/url/grammar/error.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/scheme.hpp>
 #include <boost/url/url_view.hpp>
 
 namespace ssekit {
@@ -15,19 +17,52 @@ std::optional<std::string_view> find_first(const Params& params, std::string_vie
     return std::nullopt;
 }
 
+// The target as a URL: origin-form, or the absolute-form of an http(s) URI
+// (RFC 9112 3.2.1-3.2.2), which must name a host and no userinfo (RFC 9110
+// 4.2.1, 4.2.4). Asterisk- and authority-form are not resources a route serves.
+boost::system::result<boost::urls::url_view> parse_target(std::string_view target) noexcept
+{
+    const boost::core::string_view text(target.data(), target.size());
+    if (target.starts_with('/'))
+        return boost::urls::parse_origin_form(text);
+    auto parsed = boost::urls::parse_absolute_uri(text);
+    if (!parsed)
+        return parsed;
+    const auto scheme = parsed->scheme_id();
+    if ((scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) || !parsed->has_authority() ||
+        parsed->encoded_host().empty() || parsed->has_userinfo())
+        return boost::system::error_code(boost::urls::grammar::error::mismatch);
+    return parsed;
+}
+
 } // namespace
 
 Request::Request(message_type message) : message_(std::move(message))
 {
-    auto target = message_.target();
-    auto parsed = boost::urls::parse_origin_form(
-        boost::core::string_view(target.data(), target.size()));
+    auto parsed = parse_target(message_.target());
     if (!parsed)
         throw boost::system::system_error(parsed.error(), "request target");
     const boost::urls::url_view& url = *parsed;
     path_ = url.path();
+    if (path_.empty()) // "http://host" and "http://host?q" name the root
+        path_ = "/";
     for (auto param : url.params())
         query_params_.emplace_back(param.key, param.value);
+    // RFC 9112 3.2.2: with an absolute-form target, the target's authority is
+    // the host; a Host field that says otherwise is ignored.
+    if (url.has_authority())
+        message_.set(boost::beast::http::field::host, std::string(url.encoded_host_and_port()));
+}
+
+std::optional<std::string_view> Request::encoded_path(std::string_view target) noexcept
+{
+    auto parsed = parse_target(target);
+    if (!parsed)
+        return std::nullopt;
+    auto path = parsed->encoded_path();
+    if (path.empty())
+        return std::string_view("/");
+    return std::string_view(path.data(), path.size());
 }
 
 std::optional<std::string_view> Request::query(std::string_view name) const noexcept

@@ -87,9 +87,51 @@ Router& Router::route(http::verb method, std::string_view pattern, HttpHandler h
     return *this;
 }
 
+template <class Predicate>
+std::string Router::allowed_methods(Predicate takes) const
+{
+    std::vector<http::verb> allowed;
+    auto allow = [&](http::verb method) {
+        if (std::find(allowed.begin(), allowed.end(), method) == allowed.end())
+            allowed.push_back(method);
+    };
+    auto allow_route = [&](const Route& route) {
+        allow(route.method);
+        if (route.method == http::verb::get) // HEAD is answered wherever GET is (RFC 9110 9.3.2)
+            allow(http::verb::head);
+    };
+    for (const Route& route : routes_)
+        if (takes(route))
+            allow_route(route);
+    if (fallback_sse_ && takes(*fallback_sse_))
+        allow_route(*fallback_sse_);
+    if (allowed.empty())
+        return {};
+    allow(http::verb::options);
+
+    std::string text;
+    for (http::verb method : allowed) {
+        if (!text.empty())
+            text += ", ";
+        text += http::to_string(method);
+    }
+    return text;
+}
+
 RouteMatch Router::match(http::verb method, std::string_view path) const
 {
     RouteMatch result;
+    if (path == "*") {
+        // The asterisk-form asks about the server as a whole (RFC 9112 3.2.4).
+        if (method == http::verb::options) {
+            result.outcome = RouteMatch::Outcome::options;
+            result.allow = allowed_methods([](const Route&) { return true; });
+            if (result.allow.empty())
+                result.allow = http::to_string(http::verb::options);
+        }
+        return result;
+    }
+
     auto parsed = boost::urls::parse_path(boost::core::string_view(path.data(), path.size()));
     if (!parsed || !parsed->is_absolute())
         return result;
@@ -116,26 +158,22 @@ RouteMatch Router::match(http::verb method, std::string_view path) const
     for (const Route& route : routes_)
         if (route.method == method && matches(route, segments, nullptr))
             return found(route);
+    // HEAD is GET without the content (RFC 9110 9.3.2), unless a route of its own says otherwise.
+    if (method == http::verb::head)
+        for (const Route& route : routes_)
+            if (route.method == http::verb::get && matches(route, segments, nullptr))
+                return found(route);
 
-    if (method == http::verb::get && fallback_sse_)
+    if ((method == http::verb::get || method == http::verb::head) && fallback_sse_)
         return found(*fallback_sse_);
 
-    std::vector<http::verb> allowed;
-    auto allow = [&](http::verb m) {
-        if (std::find(allowed.begin(), allowed.end(), m) != allowed.end())
-            return;
-        allowed.push_back(m);
-        if (!result.allow.empty())
-            result.allow += ", ";
-        result.allow += http::to_string(m);
-    };
-    for (const Route& route : routes_)
-        if (matches(route, segments, nullptr))
-            allow(route.method);
-    if (fallback_sse_)
-        allow(http::verb::get);
+    // The fallback SSE route takes every path.
+    result.allow = allowed_methods([&](const Route& route) {
+        return (fallback_sse_ && &route == &*fallback_sse_) || matches(route, segments, nullptr);
+    });
     if (!result.allow.empty())
-        result.outcome = RouteMatch::Outcome::method_not_allowed;
+        result.outcome = method == http::verb::options ? RouteMatch::Outcome::options
+                                                       : RouteMatch::Outcome::method_not_allowed;
     return result;
 }
 

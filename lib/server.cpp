@@ -12,9 +12,12 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace ssekit {
 
@@ -63,14 +66,30 @@ asio::awaitable<void> serve_connection(tcp::socket socket, std::shared_ptr<detai
 struct Server::State {
     explicit State(ServerOptions options) : shared(std::make_shared<detail::ServerShared>(std::move(options))) {}
 
-    asio::any_io_executor accept_executor() const
+    /// On a user's executor: one strand for the acceptors and stop(), and a
+    /// few for the connections, as many as the machine has cores. A
+    /// connection stays on one strand; topics shard by strand, so a publish
+    /// posts at most once per strand, not once per subscriber.
+    void use_executor(asio::any_io_executor executor)
     {
-        return user_executor ? *user_executor : asio::any_io_executor(pool->first().get_executor());
+        user_executor = executor;
+        accept_strand = asio::make_strand(executor);
+        const std::size_t count = std::max(1u, std::thread::hardware_concurrency());
+        for (std::size_t i = 0; i < count; ++i)
+            connection_strands.push_back(asio::make_strand(executor));
     }
 
+    asio::any_io_executor accept_executor() const
+    {
+        return user_executor ? accept_strand : asio::any_io_executor(pool->first().get_executor());
+    }
+
+    /// Called by the accept loop only, on the accept executor.
     asio::any_io_executor connection_executor()
     {
-        return user_executor ? asio::make_strand(*user_executor) : pool->next_executor();
+        if (!user_executor)
+            return pool->next_executor();
+        return connection_strands[next_strand++ % connection_strands.size()];
     }
 
     /// Accepts until the acceptor closes; holds `state` so a server on a
@@ -80,23 +99,34 @@ struct Server::State {
     std::shared_ptr<detail::ServerShared> shared;
     std::optional<detail::IoContextPool> pool;
     std::optional<asio::any_io_executor> user_executor;
+    asio::any_io_executor accept_strand;
+    std::vector<asio::any_io_executor> connection_strands;
+    std::size_t next_strand = 0;
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
 };
 
 asio::awaitable<void> Server::State::accept_loop(std::shared_ptr<State> state, tcp::acceptor& acceptor)
 {
+    // Failures come in bursts (out of descriptors, say, every 50 ms while it
+    // lasts): the first is printed, the rest counted and summed up once
+    // accepting works again.
+    std::size_t failures = 0;
     for (;;) {
         auto executor = state->connection_executor();
         auto [ec, socket] = co_await acceptor.async_accept(executor, use_tuple);
         if (!acceptor.is_open() || ec == asio::error::operation_aborted)
             co_return;
         if (ec) {
-            // Out of descriptors, most likely: let connections end, then retry,
-            // rather than spinning on the error.
-            std::fprintf(stderr, "ssekit: accept failed: %s\n", ec.message().c_str());
+            if (failures++ == 0)
+                std::fprintf(stderr, "ssekit: accept failed: %s; retrying every 50 ms\n", ec.message().c_str());
+            // Let connections end, then retry, rather than spinning on the error.
             asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
             co_await pause.async_wait(use_tuple);
             continue;
+        }
+        if (failures > 0) {
+            std::fprintf(stderr, "ssekit: accepting again after %zu failed attempts\n", failures);
+            failures = 0;
         }
         error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored); // events are small and must leave now
@@ -113,7 +143,7 @@ Server::Server(ServerOptions options) : state_(std::make_shared<State>(std::move
 Server::Server(asio::any_io_executor executor, ServerOptions options)
     : state_(std::make_shared<State>(std::move(options)))
 {
-    state_->user_executor = std::move(executor);
+    state_->use_executor(std::move(executor));
 }
 
 Server::~Server()

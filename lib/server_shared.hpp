@@ -24,6 +24,7 @@ struct ServerShared {
     const ServerOptions options;
     ConnectionRegistry registry;
     std::atomic<std::size_t> connection_count{0};
+    std::atomic<std::size_t> lingering_refusals{0}; // refusals over max_connections that drain now
 };
 
 } // namespace ssekit::detail

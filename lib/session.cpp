@@ -31,7 +31,9 @@ boost::asio::awaitable<void> ServerSSESession::send_json(boost::json::value valu
 
 boost::asio::awaitable<void> ServerSSESession::send_encoded(std::string bytes)
 {
-    return core_.send_encoded(std::move(bytes));
+    // The awaitable holds the session: a send still running when the stream
+    // ends finds it alive, and fails cleanly.
+    return detail::SessionCore::send_encoded(core_.shared_from_this(), std::move(bytes));
 }
 
 boost::asio::awaitable<void> ServerSSESession::follow(Topic& topic)
@@ -42,12 +44,25 @@ boost::asio::awaitable<void> ServerSSESession::follow(Topic& topic)
 boost::asio::awaitable<void> ServerSSESession::follow_topic(std::shared_ptr<detail::TopicState> topic,
                                                           FollowOptions options)
 {
-    return core_.follow(std::move(topic), std::move(options));
+    return detail::SessionCore::follow(core_.shared_from_this(), std::move(topic), std::move(options));
 }
 
 void ServerSSESession::heartbeat(HeartbeatOptions options) { core_.heartbeat(options); }
 
+void ServerSSESession::spawn(boost::asio::awaitable<void> child) { core_.spawn(std::move(child)); }
+
+void ServerSSESession::respond(Response response) { core_.respond(std::move(response)); }
+
+void ServerSSESession::add_header(std::string name, std::string value)
+{
+    core_.add_header(std::move(name), std::move(value));
+}
+
+void ServerSSESession::flush_headers() { core_.flush_headers(); }
+
 void ServerSSESession::close() noexcept { core_.close(); }
+
+std::size_t ServerSSESession::queued_bytes() const noexcept { return core_.queued_bytes(); }
 
 bool ServerSSESession::is_closed() const noexcept { return core_.is_closed(); }
 

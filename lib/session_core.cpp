@@ -1,5 +1,7 @@
 #include "session_core.hpp"
 
+#include "response_head.hpp"
+#include "topic_follower.hpp"
 #include "topic_state.hpp"
 
 #include <ssekit/error.hpp>
@@ -9,17 +11,15 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/deferred.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
 #include <array>
-#include <charconv>
-#include <span>
-#include <vector>
+#include <stdexcept>
 
 namespace ssekit::detail {
 
@@ -31,9 +31,6 @@ namespace {
 // Awaited directly as an operation: unlike use_awaitable, this adds no
 // coroutine frame of its own to a wait that may last as long as the stream.
 constexpr auto use_tuple = asio::as_tuple(asio::deferred);
-
-// Events gathered into one write; well under IOV_MAX.
-constexpr std::size_t max_events_per_write = 256;
 
 bool is_expected_end(const std::exception_ptr& error)
 {
@@ -55,6 +52,22 @@ void wake(const std::unique_ptr<asio::steady_timer>& timer) noexcept
 bool would_block(const error_code& ec) noexcept
 {
     return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
+[[noreturn]] void throw_closed(const char* where)
+{
+    throw boost::system::system_error(ssekit::error::session_closed, where);
+}
+
+// A plain answer instead of the stream (a refusal, or a failure before the
+// head), then the close.
+std::string render_plain_response(Response response, unsigned version)
+{
+    bool keep_alive = false;
+    std::string head = render_plain_head(response, version, keep_alive);
+    if (!has_no_content(response.status))
+        head += response.body;
+    return head;
 }
 
 } // namespace
@@ -95,55 +108,27 @@ asio::any_io_executor SessionCore::executor() const noexcept
     return const_cast<asio::ip::tcp::socket&>(socket_).get_executor();
 }
 
-std::string SessionCore::response_head() const
-{
-    std::string head = request_.version() >= 11 ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.0 200 OK\r\n";
-    head += "Content-Type: text/event-stream\r\n"
-            "Cache-Control: no-store\r\n"
-            "X-Accel-Buffering: no\r\n"
-            "Connection: close\r\n";
-    if (chunked_)
-        head += "Transfer-Encoding: chunked\r\n";
-    for (const auto& [name, value] : extra_headers_) {
-        head += name;
-        head += ": ";
-        head += value;
-        head += "\r\n";
-    }
-    for (const auto& [name, value] : route_.headers) {
-        head += name;
-        head += ": ";
-        head += value;
-        head += "\r\n";
-    }
-    head += "\r\n";
-    return head;
-}
-
 void SessionCore::run(const SseHandler& handler)
 {
     // Writes are attempted at once and never block the thread.
     error_code ec;
     socket_.non_blocking(true, ec);
+    // Watch for the peer leaving from the start: one that leaves while the
+    // handler still decides (an auth lookup, say) cancels it too.
+    watch_reads();
     if (ec)
         peer_gone();
 
-    // The handler starts first: what it does before its first suspension
-    // (follow's replay, say) can still shape the response head, which is
-    // built by the callback posted after it.
     handler_running_ = true;
     asio::co_spawn(executor(), run_handler(handler),
                    asio::bind_cancellation_slot(
                        handler_cancel_.slot(),
-                       asio::bind_executor(executor(), [self = shared_from_this()](std::exception_ptr) {
+                       asio::bind_executor(executor(), [self = shared_from_this()](std::exception_ptr) mutable {
                            self->handler_running_ = false;
+                           // Asio still uses the signal until this returns.
+                           auto ex = self->executor();
+                           asio::post(ex, [self = std::move(self)] {});
                        })));
-    asio::post(executor(), [self = shared_from_this()] {
-        self->head_ = self->response_head();
-        self->head_built_ = true;
-        self->write_now();
-        self->watch_reads();
-    });
 }
 
 asio::awaitable<void> SessionCore::run_handler(const SseHandler& handler)
@@ -153,14 +138,223 @@ asio::awaitable<void> SessionCore::run_handler(const SseHandler& handler)
     // try blocks and terminates. Cancellation still reaches the operation
     // pending at that moment, and delay()/send() check for it themselves.
     co_await asio::this_coro::throw_if_cancelled(false);
+    bool failed = false;
     try {
         co_await handler(session_);
     } catch (...) {
         auto error = std::current_exception();
-        if (!is_expected_end(error))
+        if (!is_expected_end(error)) {
             shared_->report_handler_error(request_, error);
+            failed = true;
+        }
+    }
+    handler_ended(failed);
+}
+
+void SessionCore::handler_ended(bool failed) noexcept
+{
+    // A handler that failed before anything went out is answered as a
+    // plain route's would be; one that returned quietly gets an empty stream.
+    if (!head_committed_ && !peer_gone_) {
+        if (failed)
+            commit_plain_response(Response::status_only(boost::beast::http::status::internal_server_error));
+        else
+            commit_head();
     }
     end_stream();
+}
+
+void SessionCore::spawn(asio::awaitable<void> child)
+{
+    if (closing_)
+        throw_closed("ssekit::ServerSSESession::spawn");
+    if (!children_)
+        children_ = std::make_unique<std::list<Child>>();
+    auto node = children_->emplace(children_->end());
+    asio::co_spawn(
+        executor(), std::move(child),
+        asio::bind_cancellation_slot(
+            node->cancel.slot(),
+            asio::bind_executor(executor(), [self = shared_from_this(), node](std::exception_ptr error) mutable {
+                node->running = false;
+                // A child's failure is the session's: reported, and the
+                // stream ends as it would for the handler.
+                if (error && !is_expected_end(error)) {
+                    self->shared_->report_handler_error(self->request_, error);
+                    self->close();
+                }
+                auto ex = self->executor();
+                // Asio still uses the signal until this returns: free it later.
+                asio::post(ex, [self = std::move(self), node] { self->children_->erase(node); });
+            })));
+}
+
+// --- head ---------------------------------------------------------------------
+
+void SessionCore::commit_head()
+{
+    if (head_committed_ || peer_gone_)
+        return;
+    Params headers = sse_stream_headers(route_, request_.version());
+    headers.insert(headers.end(), std::make_move_iterator(extra_headers_.begin()),
+                   std::make_move_iterator(extra_headers_.end()));
+    Params().swap(extra_headers_);
+    try {
+        head_ = render_response_head(boost::beast::http::status::ok, request_.version(), headers);
+    } catch (...) {
+        // Route headers are the server's own; added ones were checked when added.
+        shared_->report_handler_error(request_, std::current_exception());
+        commit_plain_response(Response::status_only(boost::beast::http::status::internal_server_error));
+        end_stream();
+        return;
+    }
+    head_committed_ = true;
+    writer_ = WriterState::ready;
+    schedule_write();
+}
+
+void SessionCore::commit_plain_response(const Response& response) noexcept
+{
+    // What a failed follow() queued (its replay) must not follow a plain body.
+    queue_.clear();
+    dropped_unreported_ = 0;
+    publish_queued_bytes();
+    try {
+        head_ = render_plain_response(response, request_.version());
+    } catch (...) {
+        head_ = render_plain_response(Response::status_only(boost::beast::http::status::internal_server_error),
+                                      request_.version());
+    }
+    chunked_ = false;
+    head_committed_ = true;
+    writer_ = WriterState::ready;
+    schedule_write();
+}
+
+void SessionCore::respond(Response response)
+{
+    if (head_committed_)
+        throw boost::system::system_error(ssekit::error::response_started, "ssekit::ServerSSESession::respond");
+    if (closing_)
+        throw_closed("ssekit::ServerSSESession::respond");
+    // Rendered here so that a bad header is the caller's exception.
+    std::string head = render_plain_response(std::move(response), request_.version());
+    if (peer_gone_)
+        return;
+    head_ = std::move(head);
+    chunked_ = false;
+    head_committed_ = true;
+    writer_ = WriterState::ready;
+    close();
+}
+
+void SessionCore::add_header(std::string name, std::string value)
+{
+    if (head_committed_)
+        throw boost::system::system_error(ssekit::error::response_started, "ssekit::ServerSSESession::add_header");
+    Params header{{std::move(name), std::move(value)}};
+    render_response_head(boost::beast::http::status::ok, 11, header); // throws invalid_field
+    extra_headers_.push_back(std::move(header.front()));
+}
+
+void SessionCore::flush_headers()
+{
+    if (closing_)
+        throw_closed("ssekit::ServerSSESession::flush_headers");
+    commit_head();
+}
+
+// --- queue --------------------------------------------------------------------
+
+void SessionCore::publish_queued_bytes() noexcept
+{
+    queued_bytes_seen_.store(total_queued(), std::memory_order_relaxed);
+}
+
+void SessionCore::push(QueuedEvent event)
+{
+    queue_.push(std::move(event));
+    publish_queued_bytes();
+    last_enqueued_ = clock::now();
+}
+
+void SessionCore::enqueue(std::string bytes)
+{
+    push(QueuedEvent{.owned = std::move(bytes), .published = nullptr});
+    schedule_write();
+}
+
+std::optional<std::size_t> SessionCore::enqueue_published(std::shared_ptr<const PublishedEvent> event,
+                                                          SlowSubscriberPolicy policy, std::size_t max_events)
+{
+    if (closing_)
+        return 0;
+    const std::size_t size = event->encoded.size();
+    std::size_t dropped = 0;
+    auto over_bound = [&] {
+        return queue_.size() >= max_events || total_queued() + size > shared_->options.max_queued_bytes;
+    };
+    while (!queue_.empty() && over_bound()) {
+        if (policy == SlowSubscriberPolicy::disconnect) {
+            abort(); // the client reconnects with Last-Event-ID and catches up from replay
+            return std::nullopt;
+        }
+        // Only topic events are dropped: a direct send was promised to the
+        // handler, which waited for room.
+        if (!queue_.drop_oldest_published())
+            break;
+        ++dropped;
+    }
+    dropped_unreported_ += dropped;
+    push(QueuedEvent{.owned = {}, .published = std::move(event)});
+    return dropped;
+}
+
+bool SessionCore::note_dropped(std::size_t count, SlowSubscriberPolicy policy) noexcept
+{
+    if (policy == SlowSubscriberPolicy::disconnect) {
+        abort();
+        return false;
+    }
+    dropped_unreported_ += count;
+    return true;
+}
+
+void SessionCore::enqueue_replayed(std::shared_ptr<const PublishedEvent> event)
+{
+    push(QueuedEvent{.owned = {}, .published = std::move(event)});
+}
+
+void SessionCore::announce_reset(const std::string& since)
+{
+    const ServerSentEvent reset{.data = since, .event = "reset"};
+    push(QueuedEvent{.owned = encode_event(reset), .published = nullptr});
+    if (!head_committed_) // following first thing in the handler: the head can say it too
+        extra_headers_.emplace_back("X-SSE-Replay", "reset");
+}
+
+asio::awaitable<void> SessionCore::send_encoded(std::shared_ptr<SessionCore> self, std::string bytes)
+{
+    if (self->closing_)
+        throw_closed("ssekit::ServerSSESession::send");
+    // Wait for room before queuing, so that concurrent senders together
+    // overshoot the bound by one event at most; an event larger than the
+    // bound goes out alone.
+    const std::size_t bound = self->shared_->options.max_queued_bytes;
+    while (self->total_queued() > 0 && self->total_queued() + bytes.size() > bound) {
+        if (!self->space_available_)
+            self->space_available_ = std::make_unique<asio::steady_timer>(self->executor(), clock::time_point::max());
+        co_await self->space_available_->async_wait(use_tuple);
+        auto state = co_await asio::this_coro::cancellation_state;
+        if (state.cancelled() != asio::cancellation_type::none || self->peer_gone_)
+            throw boost::system::system_error(asio::error::operation_aborted, "ssekit::ServerSSESession::send");
+        if (self->closing_)
+            throw_closed("ssekit::ServerSSESession::send");
+    }
+    self->commit_head();
+    if (self->closing_) // the head could not be written: answered 500 instead
+        throw_closed("ssekit::ServerSSESession::send");
+    self->enqueue(std::move(bytes));
 }
 
 // --- writer -------------------------------------------------------------------
@@ -168,91 +362,41 @@ asio::awaitable<void> SessionCore::run_handler(const SseHandler& handler)
 void SessionCore::schedule_write() noexcept
 {
     // Posted rather than done at once, so a handler's burst of sends goes out
-    // in one write; before the head exists, the first write comes anyway.
-    if (write_scheduled_ || !head_built_ || writer_done_)
+    // in one write.
+    if (write_posted_ || writer_ != WriterState::ready)
         return;
-    write_scheduled_ = true;
+    write_posted_ = true;
     asio::post(executor(), [this, self = shared_from_this()] {
-        write_scheduled_ = false;
+        write_posted_ = false;
         write_now();
     });
 }
 
-bool SessionCore::take_batch()
-{
-    in_flight_.clear();
-    out_.clear();
-    out_next_ = 0;
-    batch_bytes_ = 0;
-    while (queue_head_ < queue_.size() && in_flight_.size() < max_events_per_write) {
-        batch_bytes_ += queue_[queue_head_].bytes().size();
-        in_flight_.push_back(std::move(queue_[queue_head_++]));
-    }
-    if (queue_head_ == queue_.size()) {
-        queue_.clear();
-        queue_head_ = 0;
-    }
-    dropped_notice_.clear();
-    if (dropped_unreported_ > 0) {
-        // Tell the client where the gap is: before the events that follow it.
-        const ServerSentEvent notice{.data = std::to_string(dropped_unreported_), .event = "dropped"};
-        dropped_notice_ = encode_event(notice);
-        dropped_unreported_ = 0;
-    }
-    const std::size_t chunk_bytes = batch_bytes_ + dropped_notice_.size();
-    if (chunk_bytes == 0 && head_.empty())
-        return false;
-
-    static constexpr std::string_view crlf = "\r\n";
-    if (!head_.empty())
-        out_.push_back(asio::buffer(head_));
-    if (chunk_bytes > 0 && chunked_) {
-        // The whole batch is one chunk: "<hex size>\r\n<events>\r\n".
-        auto [end, _] = std::to_chars(chunk_size_line_.data(), chunk_size_line_.data() + 16, chunk_bytes, 16);
-        end = std::copy(crlf.begin(), crlf.end(), end);
-        out_.push_back(asio::buffer(chunk_size_line_.data(), static_cast<std::size_t>(end - chunk_size_line_.data())));
-    }
-    if (!dropped_notice_.empty())
-        out_.push_back(asio::buffer(dropped_notice_));
-    for (const Queued& item : in_flight_)
-        out_.push_back(asio::buffer(item.bytes()));
-    if (chunk_bytes > 0 && chunked_)
-        out_.push_back(asio::buffer(crlf));
-    return true;
-}
-
-void SessionCore::finish_batch() noexcept
-{
-    const bool freed = batch_bytes_ > 0;
-    in_flight_.clear();
-    out_.clear();
-    out_next_ = 0;
-    queued_bytes_ -= batch_bytes_;
-    batch_bytes_ = 0;
-    queued_bytes_seen_.store(queued_bytes_, std::memory_order_relaxed);
-    if (!head_.empty())
-        std::string().swap(head_); // written once; give its memory back
-    if (freed)
-        wake(space_available_);
-}
-
 void SessionCore::write_now() noexcept
 {
-    if (!head_built_ || waiting_writable_)
-        return; // the head comes first; or a wait for room resumes this
-    while (!peer_gone_ && !writer_done_) {
-        if (out_next_ == out_.size()) {
-            if (!out_.empty())
-                finish_batch();
-            if (!take_batch()) {
-                if (closing_)
-                    end_response();
-                return;
+    while (writer_ == WriterState::ready) {
+        if (batch_.done()) {
+            const bool freed = batch_.event_bytes() > 0;
+            batch_.clear();
+            if (freed) {
+                publish_queued_bytes();
+                wake(space_available_);
             }
+            if (!batch_.fill(head_, queue_, dropped_unreported_, chunked_)) {
+                if (!closing_)
+                    return;
+                if (!chunked_ || last_chunk_queued_) {
+                    end_response();
+                    return;
+                }
+                // The terminating chunk goes out like any batch.
+                last_chunk_queued_ = true;
+                batch_.end_chunked_body();
+            }
+            dropped_unreported_ = 0;
         }
         error_code ec;
-        const std::span<const asio::const_buffer> rest(out_.data() + out_next_, out_.size() - out_next_);
-        std::size_t written = socket_.write_some(rest, ec);
+        const std::size_t written = socket_.write_some(batch_.pending(), ec);
         if (would_block(ec)) {
             wait_writable();
             return;
@@ -261,42 +405,31 @@ void SessionCore::write_now() noexcept
             peer_gone();
             return;
         }
-        // Step over what went out; a buffer written in part keeps its rest.
-        while (written > 0 && out_next_ < out_.size()) {
-            const std::size_t step = std::min(written, out_[out_next_].size());
-            out_[out_next_] += step;
-            written -= step;
-            if (out_[out_next_].size() == 0)
-                ++out_next_;
-        }
+        batch_.consume(written);
+        if (batch_.done() && !head_.empty())
+            std::string().swap(head_); // written once; give its memory back
     }
 }
 
 void SessionCore::wait_writable() noexcept
 {
-    waiting_writable_ = true;
+    writer_ = WriterState::waiting_writable;
     stalled_since_ = clock::now();
     if (shared_->options.sse_write_timeout > clock::duration::zero() && !watchdog_armed_)
         arm_watchdog();
     socket_.async_wait(asio::socket_base::wait_write, [this, self = shared_from_this()](const error_code& ec) {
-        waiting_writable_ = false;
-        if (ec && ec != asio::error::operation_aborted)
+        if (writer_ != WriterState::waiting_writable)
+            return; // ended meanwhile
+        writer_ = WriterState::ready;
+        if (ec)
             peer_gone();
-        else if (!ec)
+        else
             write_now();
     });
 }
 
 void SessionCore::end_response() noexcept
 {
-    if (chunked_ && !last_chunk_sent_) {
-        // The terminating chunk goes out like any batch, then the writer ends.
-        last_chunk_sent_ = true;
-        static constexpr std::string_view last_chunk = "0\r\n\r\n";
-        out_.push_back(asio::buffer(last_chunk));
-        write_now();
-        return;
-    }
     error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     writer_finished();
@@ -304,9 +437,9 @@ void SessionCore::end_response() noexcept
 
 void SessionCore::writer_finished() noexcept
 {
-    if (writer_done_)
+    if (writer_ == WriterState::done)
         return;
-    writer_done_ = true;
+    writer_ = WriterState::done;
     // The reader only watches for the peer leaving, and the timers serve the
     // writer: their watch is over.
     error_code ignored;
@@ -319,7 +452,7 @@ void SessionCore::writer_finished() noexcept
 
 void SessionCore::watch_reads() noexcept
 {
-    if (writer_done_)
+    if (writer_ == WriterState::done)
         return;
     socket_.async_wait(asio::socket_base::wait_read, [this, self = shared_from_this()](const error_code& ec) {
         on_readable(ec);
@@ -330,7 +463,7 @@ void SessionCore::on_readable(const error_code& ec) noexcept
 {
     // The client says nothing after its request; reading only tells us when
     // it leaves. Whatever it sends is discarded.
-    if (writer_done_)
+    if (writer_ == WriterState::done)
         return;
     if (ec) {
         peer_gone();
@@ -362,7 +495,7 @@ void SessionCore::arm_watchdog() noexcept
     watchdog_timer_->expires_after(shared_->options.sse_write_timeout);
     watchdog_timer_->async_wait([this, self = shared_from_this()](const error_code& ec) {
         watchdog_armed_ = false;
-        if (!ec && !writer_done_ && waiting_writable_) {
+        if (!ec && writer_ == WriterState::waiting_writable) {
             if (clock::now() - stalled_since_ >= shared_->options.sse_write_timeout)
                 peer_gone();
             else
@@ -385,7 +518,7 @@ void SessionCore::arm_heartbeat() noexcept
 
 void SessionCore::on_heartbeat(const error_code& ec)
 {
-    if (closing_ || writer_done_)
+    if (closing_ || writer_ == WriterState::done)
         return;
     auto now = clock::now();
     if (ec) { // re-tuned by heartbeat(): start a fresh period
@@ -398,7 +531,7 @@ void SessionCore::on_heartbeat(const error_code& ec)
         return;
     }
     // A beat only proves the stream alive; bytes already waiting do that too.
-    if (queued_bytes_ < shared_->options.max_queued_bytes)
+    if (total_queued() < shared_->options.max_queued_bytes)
         enqueue(heartbeat_bytes_);
     next_beat_ += heartbeat_period_;
     if (next_beat_ < now)
@@ -406,176 +539,57 @@ void SessionCore::on_heartbeat(const error_code& ec)
     arm_heartbeat();
 }
 
-namespace {
+// --- follow -------------------------------------------------------------------
 
-// A session's membership of a topic: queues what the topic publishes.
-class Follower final : public TopicSubscriber {
-public:
-    Follower(SessionCore& core, TopicState& topic, const FollowOptions& options, const asio::any_io_executor& ex)
-        : core_(core), topic_(topic), options_(options), wake_(ex, std::chrono::steady_clock::time_point::max())
-    {
-    }
-
-    void deliver(std::span<const std::shared_ptr<const PublishedEvent>> events) override
-    {
-        bool queued = false;
-        for (const auto& event : events) {
-            if (event->sequence <= last_sequence_)
-                continue; // already in the replay, or in an earlier pass
-            last_sequence_ = event->sequence;
-            if (!wanted(*event))
-                continue;
-            auto dropped = core_.enqueue_published(event, options_.policy, options_.max_queued_events);
-            if (!dropped) {
-                ++topic_.disconnected;
-                return;
-            }
-            topic_.dropped += *dropped;
-            queued = true;
-        }
-        if (queued)
-            core_.write_now();
-    }
-
-    void topic_closed() override
-    {
-        closed_ = true;
-        wake_.cancel();
-    }
-
-    std::size_t queued_bytes() const noexcept override { return core_.queued_bytes(); }
-
-    bool wanted(const PublishedEvent& event) const { return !options_.filter || options_.filter(event); }
-    void start_after(std::uint64_t sequence) noexcept { last_sequence_ = sequence; }
-    bool closed() const noexcept { return closed_; }
-    auto wait() { return wake_.async_wait(use_tuple); }
-
-private:
-    SessionCore& core_;
-    TopicState& topic_;
-    const FollowOptions& options_;
-    asio::steady_timer wake_;
-    std::uint64_t last_sequence_ = 0;
-    bool closed_ = false;
-};
-
-// Leaves the topic on every way out of follow(), on the session's executor.
-struct Membership {
-    TopicState& topic;
-    std::shared_ptr<TopicShard> shard;
-    TopicSubscriber& subscriber;
-    bool closed_at_join = false;
-    ~Membership()
-    {
-        if (shard)
-            topic.leave(shard, subscriber);
-    }
-};
-
-} // namespace
-
-asio::awaitable<void> SessionCore::follow(std::shared_ptr<TopicState> topic, FollowOptions options)
+asio::awaitable<void> SessionCore::follow(std::shared_ptr<SessionCore> self, std::shared_ptr<TopicState> topic,
+                                          FollowOptions options)
 {
-    if (closing_)
-        throw boost::system::system_error(ssekit::error::session_closed, "follow");
-    Follower follower(*this, *topic, options, executor());
-    // Set up in a plain function: its locals stay off the coroutine frame,
-    // which lives as long as the stream.
-    Membership membership = [&] {
-        // Browsers send Last-Event-ID only when they reconnect; a page can
-        // pass its last id as a query parameter on the first request.
-        std::optional<std::string> since = options.since;
-        if (!since) {
-            if (auto id = request_.header("Last-Event-ID"))
-                since.emplace(*id);
-            else if (auto query_id = request_.query("last_event_id"))
-                since.emplace(*query_id);
-        }
-        TopicJoin joined = topic->join(executor(), follower, since);
-        follower.start_after(joined.last_sequence);
-        if (joined.reset) {
-            const ServerSentEvent reset{.data = *since, .event = "reset"};
-            enqueue(encode_event(reset));
-            if (!head_built_) // following first thing in the handler: the head can say it too
-                extra_headers_.emplace_back("X-SSE-Replay", "reset");
-        }
-        // The replay goes in whole, whatever the live bounds: it is bounded
-        // by the topic's buffer.
-        for (auto& event : joined.replay)
-            if (follower.wanted(*event))
-                push(Queued{.owned = {}, .published = std::move(event)});
-        schedule_write();
-        return Membership{*topic, std::move(joined.shard), follower, joined.closed};
-    }();
+    if (self->closing_)
+        throw_closed("ssekit::ServerSSESession::follow");
+    TopicFollower follower(*self, *topic, options, self->executor());
+    // Browsers send Last-Event-ID only when they reconnect; a page can pass
+    // its last id as a query parameter on the first request.
+    follower.join(self->resume_point(options));
+    self->commit_head();
+    self->schedule_write();
 
-    while (!membership.closed_at_join && !follower.closed()) {
+    while (!follower.topic_is_closed()) {
         co_await follower.wait();
         auto state = co_await asio::this_coro::cancellation_state;
-        if (state.cancelled() != asio::cancellation_type::none || peer_gone_)
-            throw boost::system::system_error(asio::error::operation_aborted, "follow");
-        if (closing_)
-            throw boost::system::system_error(ssekit::error::session_closed, "follow");
+        if (state.cancelled() != asio::cancellation_type::none || self->peer_gone_)
+            throw boost::system::system_error(asio::error::operation_aborted, "ssekit::ServerSSESession::follow");
+        if (self->closing_)
+            throw_closed("ssekit::ServerSSESession::follow");
     }
 }
 
-void SessionCore::push(Queued item)
+std::optional<std::string> SessionCore::resume_point(const FollowOptions& options) const
 {
-    queued_bytes_ += item.bytes().size();
-    queue_.push_back(std::move(item));
-    queued_bytes_seen_.store(queued_bytes_, std::memory_order_relaxed);
-    last_enqueued_ = clock::now();
+    if (options.since)
+        return options.since;
+    if (auto id = request_.header("Last-Event-ID"))
+        return std::string(*id);
+    if (auto id = request_.query("last_event_id"))
+        return std::string(*id);
+    return std::nullopt;
 }
 
-void SessionCore::enqueue(std::string bytes)
+void SessionCore::add_follower(TopicFollower& follower) noexcept
 {
-    push(Queued{.owned = std::move(bytes), .published = nullptr});
-    schedule_write();
+    follower.next_in_session = followers_;
+    followers_ = &follower;
 }
 
-std::optional<std::size_t> SessionCore::enqueue_published(std::shared_ptr<const PublishedEvent> event,
-                                                          SlowSubscriberPolicy policy, std::size_t max_events)
+void SessionCore::remove_follower(TopicFollower& follower) noexcept
 {
-    if (closing_)
-        return 0;
-    const std::size_t size = event->encoded.size();
-    std::size_t dropped = 0;
-    auto over_bound = [&] {
-        return queue_size() >= max_events || queued_bytes_ + size > shared_->options.max_queued_bytes;
-    };
-    while (queue_size() > 0 && over_bound()) {
-        if (policy == SlowSubscriberPolicy::disconnect) {
-            abort(); // the client reconnects with Last-Event-ID and catches up from replay
-            return std::nullopt;
+    for (TopicFollower** link = &followers_; *link; link = &(*link)->next_in_session)
+        if (*link == &follower) {
+            *link = follower.next_in_session;
+            return;
         }
-        // Only topic events are dropped: a direct send was promised to the
-        // handler, which waited for room.
-        auto first = queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_);
-        auto oldest = std::find_if(first, queue_.end(), [](const Queued& q) { return q.published != nullptr; });
-        if (oldest == queue_.end())
-            break;
-        queued_bytes_ -= oldest->bytes().size();
-        queue_.erase(oldest);
-        ++dropped;
-    }
-    dropped_unreported_ += dropped;
-    push(Queued{.owned = {}, .published = std::move(event)});
-    return dropped;
 }
 
-asio::awaitable<void> SessionCore::send_encoded(std::string bytes)
-{
-    if (closing_)
-        throw boost::system::system_error(ssekit::error::session_closed, "send");
-    enqueue(std::move(bytes));
-    while (queued_bytes_ > shared_->options.max_queued_bytes && !peer_gone_) {
-        if (!space_available_)
-            space_available_ = std::make_unique<asio::steady_timer>(executor(), clock::time_point::max());
-        co_await space_available_->async_wait(use_tuple);
-        auto state = co_await asio::this_coro::cancellation_state;
-        if (state.cancelled() != asio::cancellation_type::none)
-            throw boost::system::system_error(asio::error::operation_aborted, "send");
-    }
-}
+// --- misc ---------------------------------------------------------------------
 
 std::string SessionCore::serialize(const boost::json::value& value) const
 {
@@ -591,6 +605,7 @@ void SessionCore::heartbeat(const HeartbeatOptions& options)
     std::string bytes = encode_event(options.event); // throws invalid_field
     if (closing_)
         return;
+    commit_head();
     heartbeat_bytes_ = std::move(bytes);
     heartbeat_period_ = options.period;
     heartbeat_only_when_idle_ = options.only_when_idle;
@@ -607,16 +622,36 @@ void SessionCore::end_stream() noexcept
     closing_ = true;
     wake(space_available_);
     wake(heartbeat_timer_);
+    for (TopicFollower* follower = followers_; follower; follower = follower->next_in_session)
+        follower->session_ended();
+    cancel_coroutines();
     schedule_write(); // drains the queue, then ends the response
+}
+
+void SessionCore::cancel_coroutines() noexcept
+{
+    if (!children_)
+        return;
+    for (Child& child : *children_)
+        if (child.running)
+            child.cancel.emit(asio::cancellation_type::terminal);
 }
 
 void SessionCore::close() noexcept
 {
     if (closing_)
         return;
+    if (!head_committed_)
+        commit_head(); // an empty stream
     end_stream();
     if (handler_running_)
         handler_cancel_.emit(asio::cancellation_type::terminal);
+}
+
+void SessionCore::fail(std::exception_ptr error) noexcept
+{
+    shared_->report_handler_error(request_, std::move(error));
+    abort();
 }
 
 void SessionCore::peer_gone() noexcept

@@ -2,11 +2,14 @@
 #define SSEKIT_LIB_SESSION_CORE_HPP
 
 #include "connection_registry.hpp"
+#include "event_queue.hpp"
 #include "server_shared.hpp"
+#include "write_batch.hpp"
 
 #include <ssekit/broadcast.hpp>
 #include <ssekit/event.hpp>
 #include <ssekit/request.hpp>
+#include <ssekit/response.hpp>
 #include <ssekit/routing.hpp>
 #include <ssekit/session.hpp>
 
@@ -15,27 +18,36 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <optional>
 #include <exception>
-#include <functional>
+#include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace ssekit::detail {
 
 struct TopicState;
+class TopicFollower;
 
-/// One SSE response and its connection. Only the handler is a coroutine;
-/// the writer, the reader that notices the peer leaving, the write watchdog
-/// and the heartbeat are callbacks on the socket's executor, so an idle
-/// stream costs little memory and a queued event goes to the socket without
-/// a coroutine switch. The session owns itself: each pending callback and
-/// the handler hold it, and the last one to end frees it and the connection.
+/// One SSE response and its connection.
+///
+/// The handler and the children it spawns are coroutines; the writer, the
+/// reader that notices the peer leaving, the write watchdog and the
+/// heartbeat are callbacks on the socket's executor, so an idle stream costs
+/// little memory and a queued event goes to the socket without a coroutine
+/// switch. Who holds the session: the handler's and each child's
+/// completion, each pending callback, and every awaitable the session hands
+/// out (send, follow) for as long as it runs. The last one frees it and the
+/// connection. When the stream ends, children are cancelled and followers
+/// woken, so all of these end soon after.
+///
+/// The response head goes out with the first thing written: an event, a
+/// heartbeat, follow() starting, flush_headers(), or the handler's end.
+/// Until then the handler may add headers or answer with a plain response.
 class SessionCore final : public std::enable_shared_from_this<SessionCore>, public RegisteredConnection {
 public:
     /// Streams the response to `request` (routed by `match` to an SSE
@@ -53,58 +65,82 @@ public:
     /// Ends the session at once, as if the peer had left (server stop).
     void abort() noexcept;
     void shut_down() noexcept override { abort(); }
+    /// A user callback running on the session's behalf threw: report it and end the session.
+    void fail(std::exception_ptr error) noexcept;
 
     // What ServerSSESession forwards to.
     const Request& request() const noexcept { return request_; }
-    /// Queues an encoded event; waits while the queue is over its bound.
-    boost::asio::awaitable<void> send_encoded(std::string bytes);
-
+    /// Queues an encoded event; waits first while the queue is over its bound.
+    static boost::asio::awaitable<void> send_encoded(std::shared_ptr<SessionCore> self, std::string bytes);
     /// Follows `topic` until it closes (returns), or the session ends (throws).
-    boost::asio::awaitable<void> follow(std::shared_ptr<TopicState> topic, FollowOptions options);
+    static boost::asio::awaitable<void> follow(std::shared_ptr<SessionCore> self, std::shared_ptr<TopicState> topic,
+                                               FollowOptions options);
+    void spawn(boost::asio::awaitable<void> child);
+    void respond(Response response);
+    void add_header(std::string name, std::string value);
+    void flush_headers();
+    std::string serialize(const boost::json::value& value) const;
+    void heartbeat(const HeartbeatOptions& options);
+    void close() noexcept;
+    bool is_closed() const noexcept { return closing_; }
+    bool response_started() const noexcept { return head_committed_; }
+    boost::asio::any_io_executor executor() const noexcept;
 
+    // What a TopicFollower uses.
+    void add_follower(TopicFollower& follower) noexcept;
+    void remove_follower(TopicFollower& follower) noexcept;
     /// Queues a topic's event without waiting; a full queue is handled by
     /// `policy`. Returns how many queued events were dropped, or nullopt if
     /// the subscriber was disconnected. Call write_now() after a batch.
     std::optional<std::size_t> enqueue_published(std::shared_ptr<const PublishedEvent> event,
                                                  SlowSubscriberPolicy policy, std::size_t max_events);
+    void enqueue_replayed(std::shared_ptr<const PublishedEvent> event);
+    /// `count` topic events never reached this session: reported with the
+    /// next write (drop_oldest), or the session is disconnected (returns false).
+    bool note_dropped(std::size_t count, SlowSubscriberPolicy policy) noexcept;
+    /// `since` is not in the topic's log: the `reset` event, and the header
+    /// too if the head has not gone out yet.
+    void announce_reset(const std::string& since);
     /// Writes what is queued as far as the socket takes it, now.
     void write_now() noexcept;
-    std::string serialize(const boost::json::value& value) const;
-    void heartbeat(const HeartbeatOptions& options);
-    void close() noexcept;
-    bool is_closed() const noexcept { return closing_; }
     /// Bytes queued now; safe to read from any thread (an estimate there).
     std::size_t queued_bytes() const noexcept { return queued_bytes_seen_.load(std::memory_order_relaxed); }
-    boost::asio::any_io_executor executor() const noexcept;
 
 private:
     using clock = std::chrono::steady_clock;
 
-    void run(const SseHandler& handler);
-    boost::asio::awaitable<void> run_handler(const SseHandler& handler);
-
-    /// An encoded event waiting for the writer: its own bytes (sends,
-    /// heartbeats) or a topic's shared ones.
-    struct Queued {
-        std::string owned;
-        std::shared_ptr<const PublishedEvent> published;
-        std::string_view bytes() const noexcept { return published ? std::string_view(published->encoded) : owned; }
+    /// Where the writer stands. Only write_now() writes to the socket.
+    enum class WriterState {
+        before_head,      // the head is not decided yet; queued events wait
+        ready,            // writes as soon as something is queued
+        waiting_writable, // the socket is full; a wait for room resumes it
+        done,             // the response ended or the peer left
     };
 
-    // Queue.
-    void push(Queued item);
-    void enqueue(std::string bytes); // push + schedule_write
-    std::size_t queue_size() const noexcept { return queue_.size() - queue_head_; }
+    /// Where follow() resumes: `since`, the Last-Event-ID header, or the
+    /// `last_event_id` query parameter (browsers send the header only when
+    /// they reconnect; a page can pass its last id on the first request).
+    std::optional<std::string> resume_point(const FollowOptions& options) const;
 
-    // Writer: batches go out with non-blocking writes; when the socket is
-    // full, a wait for writability resumes it.
+    void run(const SseHandler& handler);
+    boost::asio::awaitable<void> run_handler(const SseHandler& handler);
+    void handler_ended(bool failed) noexcept;
+
+    // Head: decided once, then written first by the writer.
+    void commit_head();
+    void commit_plain_response(const Response& response) noexcept;
+
+    // Queue.
+    void push(QueuedEvent event);
+    void enqueue(std::string bytes); // push + schedule_write
+    std::size_t total_queued() const noexcept { return queue_.bytes() + batch_.event_bytes(); }
+    void publish_queued_bytes() noexcept;
+
+    // Writer.
     void schedule_write() noexcept;
-    bool take_batch();
-    void finish_batch() noexcept;
     void wait_writable() noexcept;
     void end_response() noexcept;
     void writer_finished() noexcept;
-    std::string response_head() const;
 
     // Reader, watchdog, heartbeat.
     void watch_reads() noexcept;
@@ -114,6 +150,7 @@ private:
     void on_heartbeat(const boost::system::error_code& ec);
 
     void end_stream() noexcept;
+    void cancel_coroutines() noexcept;
     void peer_gone() noexcept;
 
     boost::asio::ip::tcp::socket socket_;
@@ -122,39 +159,39 @@ private:
     const SseRouteOptions& route_;
     std::uint64_t registry_id_ = 0;
     ServerSSESession session_;
-    const bool chunked_;
+    bool chunked_;
 
-    std::vector<Queued> queue_;     // from queue_head_ on, oldest first
-    std::size_t queue_head_ = 0;
-    std::vector<Queued> in_flight_; // the batch being written; the queue may change meanwhile
-    std::vector<boost::asio::const_buffer> out_; // its bytes not yet written, from out_next_ on
-    std::size_t out_next_ = 0;
-    std::size_t batch_bytes_ = 0;  // queued bytes in in_flight_
-    std::size_t queued_bytes_ = 0; // queue and in_flight_
-    std::atomic<std::size_t> queued_bytes_seen_{0}; // its copy for other threads (topic stats)
-    std::size_t dropped_unreported_ = 0; // topic events dropped since the last `dropped` notice
-    std::string dropped_notice_;
-    std::array<char, 24> chunk_size_line_{};
-    std::string head_;              // response head, until written
-    bool head_built_ = false;
-    Params extra_headers_;          // added before the head was built
+    EventQueue queue_;
+    WriteBatch batch_;
+    std::atomic<std::size_t> queued_bytes_seen_{0}; // total_queued() for other threads (topic stats)
+    std::size_t dropped_unreported_ = 0;            // topic events dropped since the last `dropped` notice
+    std::string head_;                              // the response head, until written
+    Params extra_headers_;                          // added before the head was committed
+    bool head_committed_ = false;
     clock::time_point last_enqueued_ = clock::now();
 
-    bool write_scheduled_ = false;
-    bool waiting_writable_ = false;
+    WriterState writer_ = WriterState::before_head;
+    bool write_posted_ = false;
+    bool last_chunk_queued_ = false;
     clock::time_point stalled_since_{};
     bool watchdog_armed_ = false;
-    bool last_chunk_sent_ = false;
 
     bool closing_ = false;   // no more sends; the writer drains and ends the response
     bool peer_gone_ = false; // the socket is unusable; drop everything
-    bool writer_done_ = false;
     // Timers that most streams never need are made on first use.
     std::unique_ptr<boost::asio::steady_timer> watchdog_timer_;
     std::unique_ptr<boost::asio::steady_timer> space_available_;
 
     bool handler_running_ = false;
     boost::asio::cancellation_signal handler_cancel_;
+    /// A spawned coroutine; its entry lives until a post after its completion,
+    /// as Asio uses the signal until the completion handler returns.
+    struct Child {
+        boost::asio::cancellation_signal cancel;
+        bool running = true;
+    };
+    std::unique_ptr<std::list<Child>> children_; // made on the first spawn
+    TopicFollower* followers_ = nullptr;         // the follow() calls running now, linked through them
 
     bool heartbeat_armed_ = false;
     std::unique_ptr<boost::asio::steady_timer> heartbeat_timer_;

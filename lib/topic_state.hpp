@@ -41,6 +41,14 @@ using EventList = std::vector<std::shared_ptr<const PublishedEvent>>;
 /// that takes longer than the publish interval coalesces instead of
 /// falling behind.
 struct TopicShard : std::enable_shared_from_this<TopicShard> {
+    /// What a shard holds for its members at most, in events and bytes. A
+    /// thread that falls further behind a topic (publishers faster than it
+    /// delivers, or a handler blocking it) skips the oldest: its members see
+    /// the gap in sequence numbers and count those events as dropped, so
+    /// their policy applies, and a publish never waits.
+    static constexpr std::size_t max_pending_events = 4096;
+    static constexpr std::size_t max_pending_bytes = 64 * 1024 * 1024;
+
     explicit TopicShard(boost::asio::any_io_executor ex) : executor(std::move(ex)) {}
 
     /// Adds a published event (or the close) and starts a pass if none runs.
@@ -51,6 +59,7 @@ struct TopicShard : std::enable_shared_from_this<TopicShard> {
 
     // The pass in progress; on `executor` only.
     EventList batch;              // events of this pass, in publish order
+    std::size_t batch_bytes = 0;  // their encoded bytes
     std::size_t covered = 0;      // batch[0, covered) reach every member by the pass's end
     std::size_t next_member = 0;  // where the next slice starts
 
@@ -59,8 +68,12 @@ private:
     /// Runs the next slice later on `executor`, keeping the shard alive until then.
     void post_slice();
 
-    std::mutex mutex_;     // guards the three below; taken after the topic's lock
-    EventList incoming_;
+    /// Drops the oldest events of `batch` while it is over the bounds.
+    void trim_batch() noexcept;
+
+    std::mutex mutex_;     // guards the four below; taken after the topic's lock
+    std::deque<std::shared_ptr<const PublishedEvent>> incoming_;
+    std::size_t incoming_bytes_ = 0;
     bool pass_scheduled_ = false;
     bool closing_ = false;
     bool closed_ = false;  // on `executor`: topic_closed was handed out

@@ -27,6 +27,7 @@ const std::vector<ssekit::error> all_errors{
     ssekit::error::unexpected_status,
     ssekit::error::unexpected_content_type,
     ssekit::error::unsupported_url,
+    ssekit::error::response_started,
 };
 
 } // namespace

@@ -38,11 +38,18 @@ std::string to_text(const ssekit::Params& params)
     return text;
 }
 
-// Targets Boost.URL's parse_origin_form refuses: origin-form is
-// absolute-path [ "?" query ], with valid percent-encoding and no fragment.
+// Targets that are neither origin-form (absolute-path [ "?" query ]) nor
+// absolute-form of an http(s) URI (RFC 9112 3.2.1-3.2.2), with valid
+// percent-encoding and no fragment.
 const std::vector<std::string> invalid_targets{
-    "http://x/y",   // absolute-form
-    "*",            // asterisk-form
+    "*",            // asterisk-form (OPTIONS only, answered by the server)
+    "ftp://x/y",    // absolute-form of another scheme
+    "mailto:a@x",   // absolute URI without an authority
+    "http:/y",      // http URI without an authority
+    "http:///y",    // http URI with an empty host
+    "http://u@x/y", // userinfo (RFC 9110 4.2.4)
+    "http://x/y#f", // fragment
+    "http://x/%zz", // bad percent-encoding in an absolute-form path
     "example.test:443", // authority-form
     "not a target", // no leading '/', spaces
     "%zz",
@@ -176,7 +183,33 @@ BOOST_AUTO_TEST_CASE(path_params_are_empty_until_a_route_matches)
     BOOST_TEST(!request.path_param("room").has_value());
 }
 
-BOOST_DATA_TEST_CASE(target_that_is_not_origin_form_throws_system_error, data::make(invalid_targets), target)
+BOOST_AUTO_TEST_CASE(absolute_form_target_gives_its_path_and_query)
+{
+    const ssekit::Request request = make_request("http://elsewhere.test/sub/a%20b?y=1&z=%C3%A9");
+    BOOST_TEST(request.path() == "/sub/a b");
+    BOOST_TEST(to_text(request.query_params()) == "[y=1][z=\xC3\xA9]");
+    BOOST_TEST(request.target() == "http://elsewhere.test/sub/a%20b?y=1&z=%C3%A9");
+}
+
+BOOST_AUTO_TEST_CASE(absolute_form_without_a_path_is_the_root)
+{
+    BOOST_TEST(make_request("http://x.test").path() == "/");
+    const ssekit::Request request = make_request("HTTPS://x.test?q=1");
+    BOOST_TEST(request.path() == "/");
+    BOOST_TEST(to_text(request.query_params()) == "[q=1]");
+}
+
+BOOST_AUTO_TEST_CASE(absolute_form_authority_replaces_the_host_header)
+{
+    // RFC 9112 3.2.2: the origin server ignores Host and uses the target's.
+    const ssekit::Request request = make_request("http://other.test:8080/x");
+    BOOST_TEST_REQUIRE(request.header("Host").has_value());
+    BOOST_TEST(*request.header("Host") == "other.test:8080");
+    BOOST_TEST(request.headers().count(http::field::host) == 1u);
+}
+
+BOOST_DATA_TEST_CASE(target_that_is_neither_origin_nor_absolute_form_throws_system_error, data::make(invalid_targets),
+                     target)
 {
     try {
         (void)make_request(target);

@@ -32,6 +32,8 @@ std::ostream& boost_test_print_type(std::ostream& os, RouteMatch::Outcome outcom
         return os << "not_found";
     case RouteMatch::Outcome::method_not_allowed:
         return os << "method_not_allowed";
+    case RouteMatch::Outcome::options:
+        return os << "options";
     }
     return os << "Outcome(" << static_cast<int>(outcome) << ")";
 }
@@ -201,7 +203,7 @@ BOOST_AUTO_TEST_CASE(other_method_is_method_not_allowed_with_allow_listing_the_m
     router.post("/messages", text_x);
     const ssekit::RouteMatch m = router.match(http::verb::put, "/messages");
     BOOST_TEST(m.outcome == Outcome::method_not_allowed);
-    BOOST_TEST(m.allow == "GET, POST");
+    BOOST_TEST(m.allow == "GET, HEAD, POST, OPTIONS");
     BOOST_TEST(m.http_handler == nullptr);
     BOOST_TEST(m.sse_handler == nullptr);
 }
@@ -214,7 +216,7 @@ BOOST_AUTO_TEST_CASE(allow_lists_methods_of_every_pattern_matching_the_path_once
     router.post("/rooms/lobby", text_x);
     const ssekit::RouteMatch m = router.match(http::verb::delete_, "/rooms/lobby");
     BOOST_TEST(m.outcome == Outcome::method_not_allowed);
-    BOOST_TEST(m.allow == "POST, GET");
+    BOOST_TEST(m.allow == "POST, GET, HEAD, OPTIONS");
 }
 
 BOOST_AUTO_TEST_CASE(route_takes_any_method)
@@ -224,7 +226,7 @@ BOOST_AUTO_TEST_CASE(route_takes_any_method)
     const ssekit::RouteMatch m = router.match(http::verb::put, "/items/3");
     BOOST_TEST(m.outcome == Outcome::http);
     BOOST_TEST(to_text(m.path_params) == "[id=3]");
-    BOOST_TEST(router.match(http::verb::get, "/items/3").allow == "PUT");
+    BOOST_TEST(router.match(http::verb::get, "/items/3").allow == "PUT, OPTIONS");
 }
 
 BOOST_AUTO_TEST_CASE(sse_route_answers_get)
@@ -254,7 +256,7 @@ BOOST_AUTO_TEST_CASE(post_to_sse_route_is_method_not_allowed_with_allow_get)
     router.sse("/events", empty_stream);
     const ssekit::RouteMatch m = router.match(http::verb::post, "/events");
     BOOST_TEST(m.outcome == Outcome::method_not_allowed);
-    BOOST_TEST(m.allow == "GET");
+    BOOST_TEST(m.allow == "GET, HEAD, OPTIONS");
 }
 
 BOOST_AUTO_TEST_CASE(fallback_sse_catches_any_unrouted_get_path)
@@ -281,7 +283,7 @@ BOOST_AUTO_TEST_CASE(fallback_sse_makes_unrouted_post_method_not_allowed_with_al
     router.sse(empty_stream);
     const ssekit::RouteMatch m = router.match(http::verb::post, "/anything");
     BOOST_TEST(m.outcome == Outcome::method_not_allowed);
-    BOOST_TEST(m.allow == "GET");
+    BOOST_TEST(m.allow == "GET, HEAD, OPTIONS");
 }
 
 BOOST_AUTO_TEST_CASE(fallback_sse_leaves_routed_post_to_its_handler)
@@ -290,6 +292,96 @@ BOOST_AUTO_TEST_CASE(fallback_sse_leaves_routed_post_to_its_handler)
     router.post("/publish", text_x);
     router.sse(empty_stream);
     BOOST_TEST(router.match(http::verb::post, "/publish").outcome == Outcome::http);
+}
+
+BOOST_AUTO_TEST_CASE(head_takes_the_get_route_of_the_path)
+{
+    ssekit::Router router;
+    router.get("/rooms/{room}", text_x);
+    router.sse("/events/{topic}", empty_stream);
+    const ssekit::RouteMatch plain = router.match(http::verb::head, "/rooms/a");
+    BOOST_TEST(plain.outcome == Outcome::http);
+    BOOST_TEST(plain.http_handler == router.match(http::verb::get, "/rooms/a").http_handler);
+    BOOST_TEST(to_text(plain.path_params) == "[room=a]");
+    const ssekit::RouteMatch stream = router.match(http::verb::head, "/events/t");
+    BOOST_TEST(stream.outcome == Outcome::sse);
+    BOOST_TEST(stream.sse_handler != nullptr);
+    BOOST_TEST(stream.sse_options != nullptr);
+    BOOST_TEST(to_text(stream.path_params) == "[topic=t]");
+    BOOST_TEST(router.match(http::verb::head, "/nowhere").outcome == Outcome::not_found);
+}
+
+BOOST_AUTO_TEST_CASE(head_route_of_its_own_comes_before_the_get_route)
+{
+    ssekit::Router router;
+    router.get("/a", text_x);
+    router.route(http::verb::head, "/a", text_x_async);
+    const ssekit::RouteMatch m = router.match(http::verb::head, "/a");
+    BOOST_TEST(m.outcome == Outcome::http);
+    BOOST_TEST(m.http_handler != router.match(http::verb::get, "/a").http_handler);
+    BOOST_TEST(router.match(http::verb::put, "/a").allow == "GET, HEAD, OPTIONS");
+}
+
+BOOST_AUTO_TEST_CASE(head_on_an_unrouted_path_takes_the_fallback_sse_route)
+{
+    ssekit::Router router;
+    router.post("/publish", text_x);
+    router.sse(empty_stream);
+    BOOST_TEST(router.match(http::verb::head, "/anything").outcome == Outcome::sse);
+    BOOST_TEST(router.match(http::verb::head, "/publish").outcome == Outcome::sse);
+}
+
+BOOST_AUTO_TEST_CASE(options_on_a_routed_path_lists_its_methods_with_head_and_options)
+{
+    ssekit::Router router;
+    router.get("/messages", text_x);
+    router.post("/messages", text_x);
+    router.sse("/events", empty_stream);
+    const ssekit::RouteMatch m = router.match(http::verb::options, "/messages");
+    BOOST_TEST(m.outcome == Outcome::options);
+    BOOST_TEST(m.allow == "GET, HEAD, POST, OPTIONS");
+    BOOST_TEST(m.http_handler == nullptr);
+    BOOST_TEST(m.sse_handler == nullptr);
+    BOOST_TEST(router.match(http::verb::options, "/events").allow == "GET, HEAD, OPTIONS");
+}
+
+BOOST_AUTO_TEST_CASE(options_on_an_unknown_path_is_not_found)
+{
+    ssekit::Router router;
+    router.get("/a", text_x);
+    const ssekit::RouteMatch m = router.match(http::verb::options, "/b");
+    BOOST_TEST(m.outcome == Outcome::not_found);
+    BOOST_TEST(m.allow.empty());
+}
+
+BOOST_AUTO_TEST_CASE(options_route_of_its_own_takes_options)
+{
+    ssekit::Router router;
+    router.get("/a", text_x);
+    router.route(http::verb::options, "/a", text_x_async);
+    BOOST_TEST(router.match(http::verb::options, "/a").outcome == Outcome::http);
+    BOOST_TEST(router.match(http::verb::put, "/a").allow == "GET, HEAD, OPTIONS");
+}
+
+BOOST_AUTO_TEST_CASE(options_star_lists_every_method_the_server_routes)
+{
+    ssekit::Router router;
+    router.post("/publish", text_x);
+    router.get("/", text_x);
+    router.route(http::verb::delete_, "/items/{id}", text_x_async);
+    router.post("/other", text_x);
+    const ssekit::RouteMatch m = router.match(http::verb::options, "*");
+    BOOST_TEST(m.outcome == Outcome::options);
+    BOOST_TEST(m.allow == "POST, GET, HEAD, DELETE, OPTIONS");
+    BOOST_TEST(router.match(http::verb::get, "*").outcome == Outcome::not_found);
+}
+
+BOOST_AUTO_TEST_CASE(options_star_of_a_server_without_routes_allows_options)
+{
+    ssekit::Router router;
+    BOOST_TEST(router.match(http::verb::options, "*").allow == "OPTIONS");
+    router.sse(empty_stream);
+    BOOST_TEST(router.match(http::verb::options, "*").allow == "GET, HEAD, OPTIONS");
 }
 
 BOOST_DATA_TEST_CASE(invalid_pattern_throws_invalid_argument, data::make(invalid_patterns), pattern)

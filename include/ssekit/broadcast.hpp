@@ -52,7 +52,9 @@ struct FollowOptions {
     /// Events this subscriber may hold queued (bytes are bounded by
     /// `ServerOptions::max_queued_bytes`).
     std::size_t max_queued_events = 1024;
-    /// Only events for which this returns true are sent; empty: all.
+    /// Only events for which this returns true are sent; empty: all. It runs
+    /// on the subscriber's thread; if it throws, that subscriber's session
+    /// ends and the exception goes to `ServerOptions::on_handler_error`.
     std::function<bool(const PublishedEvent&)> filter{};
     /// Replay after this id instead of the request's `Last-Event-ID` header or
     /// `last_event_id` query parameter.
@@ -67,6 +69,9 @@ struct TopicStats {
     std::uint64_t disconnected = 0;    ///< slow subscribers closed by policy
     std::size_t replay_buffered = 0;   ///< events in the replay buffer now
     std::size_t bytes_queued = 0;      ///< bytes waiting in subscribers' queues now
+    /// Executors (server threads, or strands on a user's executor) the
+    /// subscribers are spread over: a publish posts once to each.
+    std::size_t shards = 0;
 };
 
 /** One stream of events published once and sent to every session that

@@ -42,6 +42,11 @@ enum class error {
     /// The client's URL is not an `http://` URL with a host (`https` is not
     /// supported).
     unsupported_url,
+
+    /// The SSE response's head has gone out (the first event, heartbeat,
+    /// `follow` or `flush_headers` wrote it): headers can no longer be added
+    /// and the stream can no longer be refused.
+    response_started,
 };
 
 /** The category of ssekit's errors; its name is "ssekit". */

@@ -22,7 +22,10 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 /** The HTTP request that reached a handler: Ktor's `call.request`.
 
     The request target is split with Boost.URL: `path()` and the query
-    parameters are percent-decoded; `target()` is the raw text.
+    parameters are percent-decoded; `target()` is the raw text. The target
+    may be origin-form (`/rooms/a?x=1`) or, as RFC 9112 3.2.2 asks servers
+    to accept, absolute-form (`http://host/rooms/a?x=1`); then its authority
+    replaces the `Host` header.
 
     @par Thread Safety
     Immutable once the handler runs; safe to read from any thread.
@@ -43,8 +46,9 @@ public:
 
     /** Takes a parsed request.
 
-        @throws boost::system::system_error with `boost::urls::error` codes when
-        the target is not an origin-form URI (`/path?query`).
+        @throws boost::system::system_error with Boost.URL's error codes when
+        the target is neither origin-form (`/path?query`) nor the absolute-form
+        of an `http` or `https` URI without userinfo or fragment.
     */
     explicit Request(message_type message);
 
@@ -54,7 +58,8 @@ public:
     /// The request target as sent, e.g. `/rooms/a%20b?x=1`.
     std::string_view target() const noexcept { return message_.target(); }
 
-    /// The percent-decoded path, e.g. `/rooms/a b`.
+    /// The percent-decoded path, e.g. `/rooms/a b`; `/` for an
+    /// absolute-form target without a path.
     const std::string& path() const noexcept { return path_; }
 
     /// The first value of query parameter `name`, percent-decoded, if present.
@@ -81,6 +86,11 @@ public:
 
 private:
     friend class detail::HttpConnection; // fills path_params_ once the route matched
+
+    /// The path of `target` as sent (percent-encoded, `/` for an absolute-form
+    /// target without one), or nothing when the constructor would throw; lets
+    /// the connection route a request before its body is read.
+    static std::optional<std::string_view> encoded_path(std::string_view target) noexcept;
 
     message_type message_;
     std::string path_;

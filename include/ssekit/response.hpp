@@ -11,9 +11,11 @@ namespace ssekit {
 
 /** What a plain (non-SSE) route answers: status, headers and body.
 
-    The server adds `Content-Length`, `Server` and, for keep-alive, nothing
-    else: the connection stays open for the next request unless the client
-    asked to close it.
+    The server writes `Server`, `Content-Type` and `Content-Length` (the last
+    two not for 1xx, 204 and 304, which have no content), then `headers`, and
+    `Connection` when it closes: the connection stays open for the next
+    request unless the client asked to close it. The answer to `HEAD` is the
+    same head, with the `Content-Length` the body has, and no body.
 
     @par Example
     @code
@@ -27,7 +29,11 @@ struct Response {
     boost::beast::http::status status = boost::beast::http::status::ok;
     std::string content_type = "text/plain; charset=utf-8";
     std::string body;
-    /// Extra headers, written as given.
+    /// Extra headers, written as given, except `Content-Length` and
+    /// `Transfer-Encoding` (the server frames the body) and `Connection` (a
+    /// `close` there closes the connection after the answer). A name that is
+    /// not an RFC 9110 token, or a name or value with CR, LF or NUL, turns
+    /// the answer into a `500`.
     Params headers{};
 
     static Response text(std::string body, boost::beast::http::status status = boost::beast::http::status::ok);

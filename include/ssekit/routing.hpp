@@ -36,7 +36,10 @@ struct SseRouteOptions {
 
 /** The route a request matched, or why none did. */
 struct RouteMatch {
-    enum class Outcome { sse, http, not_found, method_not_allowed };
+    /// `options`: no route was added for OPTIONS on the path, but some route
+    /// takes the path (or the target is `*`); the server answers `204` with
+    /// `allow`.
+    enum class Outcome { sse, http, not_found, method_not_allowed, options };
 
     Outcome outcome = Outcome::not_found;
     const SseHandler* sse_handler = nullptr;
@@ -44,7 +47,9 @@ struct RouteMatch {
     const HttpHandler* http_handler = nullptr;
     /// Values of the pattern's `{name}` segments.
     Params path_params;
-    /// For `method_not_allowed`: the methods the path accepts, e.g. "GET, POST".
+    /// For `method_not_allowed` and `options`: the methods the path accepts,
+    /// in route order, HEAD after GET and OPTIONS last, e.g.
+    /// "GET, HEAD, POST, OPTIONS".
     std::string allow;
 };
 
@@ -58,6 +63,14 @@ struct RouteMatch {
     no route takes goes to the fallback SSE route, if one was set. Otherwise a
     path that some route matches with another method gets `405` with `Allow`,
     and a path no route matches gets `404`.
+
+    `HEAD` takes a route added for HEAD, else the path's `GET` route (RFC 9110
+    9.3.2): the server runs a plain handler (its `Request::method()` is HEAD)
+    and sends the head without the body; for an SSE route it sends the
+    stream's head alone, without running the SSE handler. `OPTIONS` takes a
+    route added for OPTIONS, else gets `204` with `Allow` when any route takes
+    the path; `OPTIONS *` lists every method the server routes. `Allow`
+    always names HEAD wherever GET is allowed, and OPTIONS.
 
     @par Thread Safety
     Add routes before the server starts; matching is then read-only and safe
@@ -102,6 +115,7 @@ public:
 
     /// Finds the route for a path as it appears in the request target
     /// (percent-encoded, without the query); segments are decoded here.
+    /// `match(verb::options, "*")` answers the asterisk-form `OPTIONS *`.
     RouteMatch match(boost::beast::http::verb method, std::string_view path) const;
 
 private:
@@ -121,6 +135,9 @@ private:
     void add(Route route);
     static std::vector<Segment> parse_pattern(std::string_view pattern);
     static bool matches(const Route& route, const std::vector<std::string_view>& segments, Params* params);
+    /// `Allow` for the routes `takes` accepts, as RouteMatch::allow describes it.
+    template <class Predicate>
+    std::string allowed_methods(Predicate takes) const;
 
     std::vector<Route> routes_;
     std::optional<Route> fallback_sse_;

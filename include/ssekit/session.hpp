@@ -5,6 +5,7 @@
 #include <ssekit/detail/co_await_temporary.hpp>
 #include <ssekit/event.hpp>
 #include <ssekit/request.hpp>
+#include <ssekit/response.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -12,6 +13,7 @@
 #include <boost/json/value_from.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <concepts>
 #include <optional>
 #include <string>
@@ -50,9 +52,17 @@ concept JsonConvertible = boost::json::has_value_from<T>::value &&
     returns (or throws), what was queued is flushed and the response ends
     with the chunked terminator; `close()` does the same early.
 
+    @par When the head goes out
+    The response head (`200`, `Content-Type: text/event-stream` and the
+    route's and `add_header`'s headers) is written with the first of: the
+    first `send`, `heartbeat()`, `follow()` starting, `flush_headers()`, or
+    the handler's end (an empty stream). Until then the handler may look
+    things up, add headers, or `respond()` with a plain answer; if it throws
+    meanwhile, the client gets `500`.
+
     @par Thread Safety
     Call the session's functions from its executor (`get_executor()`): the
-    handler and the coroutines it spawns there. Handler, heartbeat, reader
+    handler and the children it starts with `spawn`. Handler, heartbeat, reader
     and writer share that executor, so the session needs no lock even when
     the server runs several threads.
 
@@ -60,7 +70,7 @@ concept JsonConvertible = boost::json::has_value_from<T>::value &&
     When the client goes away, or the server stops, the handler's pending
     `co_await` (a `send`, a `delay`, any cancellable Asio operation) completes
     with `boost::asio::error::operation_aborted`; the handler should let that
-    exception end it. The same happens after `close()`.
+    exception end it. The same happens on `close()`.
 
     @par Example
     @code
@@ -173,7 +183,8 @@ public:
         `options.since`. An id no longer in the topic's replay buffer gets an
         event named `reset` (data: that id) instead. Then the live events,
         with no gap and no duplicate. A session may follow several topics
-        from concurrent coroutines.
+        at once from children (`spawn`). Starting to follow writes the
+        response head.
 
         @par Example
         @code
@@ -197,18 +208,91 @@ public:
     /** Starts (or re-tunes) the heartbeat: `options.event` every
         `options.period`, concurrently with the handler on the session's
         executor, until the session closes. A beat is skipped when the
-        session's queue is over its bound.
+        session's queue is over its bound. Starting it writes the response
+        head (see "When the head goes out").
 
         @throws boost::system::system_error `error::invalid_field` if the event
         cannot be encoded.
     */
     void heartbeat(HeartbeatOptions options = {});
 
+    /** Runs `child` on the session's executor as a child of the session:
+        the way to send or follow from several coroutines at once.
+
+        Children end with the session: when the handler returns or throws,
+        on `close()`, when the client leaves or the server stops, each child's
+        pending `co_await` is cancelled (`operation_aborted`) and its sends and
+        follows fail with `error::session_closed`. The session, its queue and
+        its connection are freed only after every child has finished, so a
+        child may use the session until it returns. A child that throws
+        anything but those expected ends is reported through
+        `ServerOptions::on_handler_error` and closes the session.
+
+        Use this instead of `co_spawn`: a coroutine the session does not know
+        of is not cancelled when the stream ends, and its reference to the
+        session dangles once the session is freed.
+
+        @par Example
+        @code
+        session.spawn(session.follow(news));
+        session.spawn(session.follow(alerts));
+        co_await session.follow(chat);   // the stream ends when this returns; news and alerts end with it
+        @endcode
+
+        @throws boost::system::system_error `error::session_closed` once the
+        session is closed.
+    */
+    void spawn(boost::asio::awaitable<void> child);
+
+    /** Answers the request with `response` instead of a stream: 401 with
+        `WWW-Authenticate`, 403, 404, 429 with `Retry-After`, or 204, which
+        tells a browser's EventSource to stop reconnecting. The session then
+        closes as by `close()`; return from the handler.
+
+        Possible until the response head goes out (see "When the head goes
+        out"). A handler that throws before that gets `500`, as a plain route.
+
+        @par Example
+        @code
+        if (!authorized(session.call()))
+            co_return session.respond(ssekit::Response::status_only(http::status::unauthorized));
+        @endcode
+
+        @throws boost::system::system_error `error::response_started` once the
+        head went out; `error::invalid_field` if a header holds CR, LF or NUL
+        or a name is not a token (nothing is sent).
+    */
+    void respond(Response response);
+
+    /** Adds a header to the stream's `200` response, before it goes out.
+        @throws boost::system::system_error `error::response_started` once the
+        head went out; `error::invalid_field` for a name that is not a token
+        or a name or value with CR, LF or NUL.
+    */
+    void add_header(std::string name, std::string value);
+
+    /** Writes the response head now, before any event: the client sees the
+        stream open. Does nothing once it went out.
+        @throws boost::system::system_error `error::session_closed` once the
+        session is closed.
+    */
+    void flush_headers();
+
     /** Ends the stream early: what is queued is flushed, the response ends,
-        later sends fail with `error::session_closed`, and the handler's
-        pending or next `co_await` completes with `operation_aborted`.
-        Calling it again does nothing. */
+        and later sends and follows fail with `error::session_closed`. The
+        handler's pending `co_await`, and that of every child, completes with
+        `operation_aborted`: so a child (or another part of the program on
+        the session's executor) can end a handler that waits on anything
+        cancellable. A `co_await` that starts after `close()` runs as usual
+        unless it is ssekit's (`send`, `follow`, `delay`): the handler that
+        calls `close()` itself should simply return. Calling it again does
+        nothing. */
     void close() noexcept;
+
+    /// Bytes queued for the client and not yet written: events, heartbeats and
+    /// followed topics' events. `send` waits while this is over
+    /// `ServerOptions::max_queued_bytes`.
+    std::size_t queued_bytes() const noexcept;
 
     /// True once the stream no longer takes events (closed, ended or client gone).
     bool is_closed() const noexcept;

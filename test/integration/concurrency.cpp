@@ -6,6 +6,7 @@
 #include "../support/http_client.hpp"
 #include "../support/run.hpp"
 #include "../support/threaded_server.hpp"
+#include "../support/wait.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -14,6 +15,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
+#include <string>
 
 namespace asio = boost::asio;
 namespace data = boost::unit_test::data;
@@ -28,14 +31,24 @@ namespace {
 
 constexpr int events_per_stream = 10;
 
-void add_counting_route(ssekit::Server& server)
+// Each stream sends its first event, then waits until `clients` streams are
+// open before it sends the rest: the streams are all open at once, whatever
+// the pace of the machine, or the test fails.
+void add_counting_route(ssekit::Server& server, std::atomic<int>& open_streams, int clients)
 {
-    server.sse("/count/{client}", [](ServerSSESession& session) -> asio::awaitable<void> {
+    server.sse("/count/{client}", [&open_streams, clients](ServerSSESession& session) -> asio::awaitable<void> {
         std::string client(session.call().path_param("client").value());
         for (int i = 0; i < events_per_stream; ++i) {
             ServerSentEvent event{.data = client + ":" + std::to_string(i), .id = std::to_string(i)};
             co_await session.send(event);
-            co_await ssekit::delay(1ms);
+            if (i == 0) {
+                ++open_streams;
+                const bool all_open =
+                    co_await ssekit::test::eventually([&] { return open_streams.load() >= clients; }, 20s, 5ms);
+                if (!all_open)
+                    throw std::runtime_error("only " + std::to_string(open_streams.load()) + " of " +
+                                             std::to_string(clients) + " streams were ever open at once");
+            }
         }
     });
 }
@@ -74,10 +87,12 @@ BOOST_AUTO_TEST_SUITE(concurrency)
 
 BOOST_DATA_TEST_CASE(two_hundred_concurrent_streams_each_arrive_whole_and_in_order, data::make({1, 4}), threads)
 {
+    constexpr int clients = 200;
+    std::atomic<int> open_streams{0};
     ssekit::test::ThreadedServer server;
-    add_counting_route(server.server());
+    add_counting_route(server.server(), open_streams, clients);
     auto port = server.start(static_cast<std::size_t>(threads));
-    BOOST_TEST(run_clients(port, 200) == 200);
+    BOOST_TEST(run_clients(port, clients) == clients);
     server.stop();
     BOOST_TEST(server.server().connection_count() == 0u);
 }

@@ -5,6 +5,7 @@
 #include "../support/http_client.hpp"
 #include "../support/run.hpp"
 #include "../support/threaded_server.hpp"
+#include "../support/wait.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <memory>
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -98,16 +100,20 @@ BOOST_AUTO_TEST_CASE(client_leaving_cancels_a_send_waiting_on_backpressure_withi
     auto left_at = run_awaitable(io, [&]() -> asio::awaitable<clock_type::time_point> {
         auto client = co_await HttpClient::open(port, get_request("/flood"));
         // Read nothing more: kernel buffers, then the session's queue, fill
-        // up; wait until a send has been pending for a while.
+        // up; wait until a send has been pending with no send completing for
+        // five polls in a row (blocked, not just slow).
         int stalled_polls = 0;
         int last_completed = -1;
-        while (stalled_polls < 5) {
-            co_await ssekit::delay(10ms);
-            int now_completed = completed.load();
-            bool pending = attempted.load() > now_completed;
-            stalled_polls = pending && now_completed == last_completed ? stalled_polls + 1 : 0;
-            last_completed = now_completed;
-        }
+        const bool blocked = co_await ssekit::test::eventually(
+            [&] {
+                int now_completed = completed.load();
+                bool pending = attempted.load() > now_completed;
+                stalled_polls = pending && now_completed == last_completed ? stalled_polls + 1 : 0;
+                last_completed = now_completed;
+                return stalled_polls >= 5;
+            },
+            15s, 10ms);
+        BOOST_REQUIRE(blocked);
         auto now = clock_type::now();
         client.close();
         co_return now;
@@ -140,13 +146,12 @@ BOOST_AUTO_TEST_CASE(peer_that_takes_no_bytes_is_closed_after_the_write_timeout)
 
     asio::io_context io;
     auto opened_at = clock_type::now();
-    auto ending = ended.get_future();
-    run_awaitable(io, [&]() -> asio::awaitable<void> {
-        // Connected, but never reads: like a peer gone without a FIN.
-        auto client = co_await HttpClient::open(port, get_request("/flood"));
-        while (ending.wait_for(0s) != std::future_status::ready)
-            co_await ssekit::delay(10ms);
+    // Connected, but never reads: like a peer gone without a FIN.
+    auto client = run_awaitable(io, [&]() -> asio::awaitable<std::unique_ptr<HttpClient>> {
+        co_return std::make_unique<HttpClient>(co_await HttpClient::open(port, get_request("/flood")));
     }());
+    auto ending = ended.get_future();
+    BOOST_REQUIRE(ending.wait_for(10s) == std::future_status::ready);
     auto [when, code] = ending.get();
     BOOST_TEST((code == asio::error::operation_aborted || code == make_error_code(ssekit::error::session_closed)));
     BOOST_TEST((when - opened_at >= 100ms));
@@ -174,7 +179,9 @@ BOOST_AUTO_TEST_CASE(stop_cancels_open_streams_and_run_returns)
         co_return co_await client.wait_closed();
     };
     BOOST_TEST(run_awaitable(io, client_task()));
-    BOOST_TEST(cancelled.get_future().get() == asio::error::operation_aborted);
+    auto cancellation = cancelled.get_future();
+    BOOST_REQUIRE(cancellation.wait_for(5s) == std::future_status::ready);
+    BOOST_TEST(cancellation.get() == asio::error::operation_aborted);
     server.stop(); // joins run(); returns only if every connection ended
     BOOST_TEST(server.server().connection_count() == 0u);
 }

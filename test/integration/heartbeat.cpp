@@ -79,20 +79,24 @@ BOOST_AUTO_TEST_CASE(default_heartbeat_is_a_comment)
 BOOST_AUTO_TEST_CASE(idle_heartbeat_stays_quiet_while_events_flow)
 {
     ssekit::test::ThreadedServer server;
+    // Timing is the behaviour here: events 10 ms apart for longer than the
+    // period (a heartbeat that ignored them would beat among them), each gap
+    // far shorter than the period even on a loaded machine.
+    constexpr int ticks = 40;
     server.server().sse("/idle", [](ServerSSESession& session) -> asio::awaitable<void> {
-        session.heartbeat({.period = 60ms, .event = ServerSentEvent{.data = "beat"}, .only_when_idle = true});
-        for (int i = 0; i < 20; ++i) {
+        session.heartbeat({.period = 300ms, .event = ServerSentEvent{.data = "beat"}, .only_when_idle = true});
+        for (int i = 0; i < ticks; ++i) {
             co_await session.send("tick " + std::to_string(i));
-            co_await ssekit::delay(5ms);
+            co_await ssekit::delay(10ms);
         }
         co_await ssekit::delay(1h);
     });
     auto port = server.start();
 
-    auto events = first_events(port, "/idle", 21);
-    for (int i = 0; i < 20; ++i)
+    auto events = first_events(port, "/idle", ticks + 1);
+    for (int i = 0; i < ticks; ++i)
         BOOST_TEST(events[i] == "data: tick " + std::to_string(i));
-    BOOST_TEST(events[20] == "data: beat");
+    BOOST_TEST(events[ticks] == "data: beat");
 }
 
 BOOST_AUTO_TEST_CASE(heartbeat_and_concurrent_senders_never_split_an_event)
@@ -109,6 +113,7 @@ BOOST_AUTO_TEST_CASE(heartbeat_and_concurrent_senders_never_split_an_event)
                 ServerSentEvent event{.data = std::to_string(id) + " " + std::to_string(seq) + "\n" + padding,
                                       .event = "s" + std::to_string(id)};
                 co_await session.send(event);
+                // Time must pass for the 1 ms heartbeat to beat between sends.
                 if (seq % 10 == 0)
                     co_await ssekit::delay(1ms);
             }

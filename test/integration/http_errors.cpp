@@ -12,6 +12,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -113,17 +115,19 @@ BOOST_AUTO_TEST_CASE(unknown_path_gets_404_and_wrong_method_gets_405_with_allow)
     BOOST_TEST(missing.result_int() == 404u);
     auto wrong = s.exchange("DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n");
     BOOST_TEST(wrong.result_int() == 405u);
-    BOOST_TEST(wrong[http::field::allow] == "GET");
+    BOOST_TEST(wrong[http::field::allow] == "GET, HEAD, OPTIONS");
     auto post_to_sse = s.exchange("POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
     BOOST_TEST(post_to_sse.result_int() == 405u);
-    BOOST_TEST(post_to_sse[http::field::allow] == "GET");
+    BOOST_TEST(post_to_sse[http::field::allow] == "GET, HEAD, OPTIONS");
 }
 
 BOOST_AUTO_TEST_CASE(malformed_request_gets_400)
 {
     LimitedServer s;
     BOOST_TEST(s.exchange("NOT A REQUEST\r\n\r\n").result_int() == 400u);
-    BOOST_TEST(s.exchange("GET http://elsewhere/hello HTTP/1.1\r\nHost: x\r\n\r\n").result_int() == 400u);
+    BOOST_TEST(s.exchange("GET /hello%zz HTTP/1.1\r\nHost: x\r\n\r\n").result_int() == 400u);
+    BOOST_TEST(s.exchange("GET * HTTP/1.1\r\nHost: x\r\n\r\n").result_int() == 400u);
+    BOOST_TEST(s.exchange("GET ftp://elsewhere/hello HTTP/1.1\r\nHost: x\r\n\r\n").result_int() == 400u);
 }
 
 BOOST_AUTO_TEST_CASE(oversized_headers_get_431)
@@ -216,6 +220,45 @@ BOOST_AUTO_TEST_CASE(connections_over_the_limit_get_503)
         BOOST_TEST(refused.result_int() == 503u);
         first.close();
         second.close();
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(refusals_past_the_linger_cap_are_closed_at_once)
+{
+    // A refused connection lingers up to a second so that its client can
+    // read the 503; at most 64 linger at once (lib/http_connection.cpp).
+    // Each one counts in connection_count() while it lingers.
+    constexpr std::size_t linger_cap = 64;
+    ssekit::ServerOptions options = LimitedServer::limits();
+    options.max_connections = 1;
+    ssekit::test::ThreadedServer server(options);
+    server.server().sse("/hold", [](ServerSSESession& session) -> asio::awaitable<void> {
+        co_await session.send("held");
+        co_await ssekit::delay(1h);
+    });
+    auto port = server.start();
+
+    asio::io_context io;
+    run_awaitable(io, [&]() -> asio::awaitable<void> {
+        auto held = co_await HttpClient::open(port, get_request("/hold"));
+        co_await held.read_events(1);
+        // These clients send nothing and keep their sockets open: a lingering
+        // refusal waits out its whole second for them.
+        std::vector<HttpClient> refused;
+        for (std::size_t i = 0; i < linger_cap + 16; ++i) {
+            auto client = co_await HttpClient::connect(port);
+            std::string head = co_await client.read_raw_head();
+            BOOST_TEST_REQUIRE(head.starts_with("HTTP/1.1 503 Service Unavailable\r\n"));
+            refused.push_back(std::move(client));
+        }
+        // Each refusal ends its answer with a FIN (lingering ones half-close):
+        // once all are seen, only the last may still be counted, its close
+        // seen by the client before the server counted it out.
+        for (auto& client : refused)
+            BOOST_TEST(co_await client.wait_closed());
+        // The held stream, the lingering ones, and that last refusal.
+        BOOST_TEST(server.server().connection_count() <= 1 + linger_cap + 1);
+        held.close();
     }());
 }
 

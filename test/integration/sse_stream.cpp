@@ -22,6 +22,7 @@ using ssekit::ServerSentEvent;
 using ssekit::ServerSSESession;
 using ssekit::test::get_request;
 using ssekit::test::HttpClient;
+using ssekit::test::raw_response;
 using ssekit::test::run_awaitable;
 
 namespace {
@@ -31,17 +32,6 @@ struct Customer {
     std::string first_name;
 };
 BOOST_DESCRIBE_STRUCT(Customer, (), (id, first_name))
-
-// The whole raw response of a stream that ends by itself.
-std::string raw_response(std::uint16_t port, const std::string& request)
-{
-    asio::io_context io;
-    return run_awaitable(io, [&]() -> asio::awaitable<std::string> {
-        auto client = co_await HttpClient::connect(port);
-        co_await client.write(request);
-        co_return co_await client.read_raw_to_end();
-    }());
-}
 
 } // namespace
 
@@ -110,7 +100,9 @@ BOOST_AUTO_TEST_CASE(close_ends_the_stream_early_and_later_sends_fail_with_sessi
     auto [body, complete] = ssekit::test::stream_body(port, get_request("/events"));
     BOOST_TEST(complete);
     BOOST_TEST(body == "data: before\n\n");
-    BOOST_TEST(closed_after_close.get_future().get());
+    auto closed = closed_after_close.get_future();
+    BOOST_REQUIRE(closed.wait_for(5s) == std::future_status::ready);
+    BOOST_TEST(closed.get());
     auto outcome = send_after_close.get_future();
     BOOST_REQUIRE(outcome.wait_for(5s) == std::future_status::ready);
     // Either refusal is clear and writes nothing: the session is closed, and
@@ -136,7 +128,9 @@ BOOST_AUTO_TEST_CASE(invalid_event_is_refused_and_nothing_is_written)
 
     auto [body, complete] = ssekit::test::stream_body(port, get_request("/events"));
     BOOST_TEST(body == "data: ok\n\n");
-    BOOST_TEST(refused.get_future().get() == make_error_code(ssekit::error::invalid_field));
+    auto refusal = refused.get_future();
+    BOOST_REQUIRE(refusal.wait_for(5s) == std::future_status::ready);
+    BOOST_TEST(refusal.get() == make_error_code(ssekit::error::invalid_field));
 }
 
 BOOST_AUTO_TEST_CASE(throwing_handler_reaches_the_hook_and_its_queued_events_are_flushed)

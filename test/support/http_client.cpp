@@ -154,6 +154,16 @@ StreamBody stream_body(std::uint16_t port, std::string request)
     return run_awaitable(io, read_stream(port, std::move(request)));
 }
 
+std::string raw_response(std::uint16_t port, std::string request)
+{
+    asio::io_context io;
+    return run_awaitable(io, [](std::uint16_t to, std::string bytes) -> asio::awaitable<std::string> {
+        auto client = co_await HttpClient::connect(to);
+        co_await client.write(bytes);
+        co_return co_await client.read_raw_to_end();
+    }(port, std::move(request)));
+}
+
 asio::awaitable<http::response<http::string_body>> fetch(std::uint16_t port, std::string request)
 {
     auto client = co_await HttpClient::connect(port);

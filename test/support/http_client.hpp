@@ -85,6 +85,10 @@ boost::asio::awaitable<StreamBody> read_stream(std::uint16_t port, std::string r
 /// The same, on an io_context of its own, for tests outside coroutines.
 StreamBody stream_body(std::uint16_t port, std::string request);
 
+/// Sends `request` and returns every byte the server sends until it
+/// closes, on an io_context of its own.
+std::string raw_response(std::uint16_t port, std::string request);
+
 /// Fetches one whole plain response (`request` is sent as is).
 boost::asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>>
 fetch(std::uint16_t port, std::string request);
