@@ -31,8 +31,9 @@ void TopicShard::schedule(std::shared_ptr<const PublishedEvent> event, bool clos
     if (event) {
         incoming_bytes_ += event->encoded.size();
         incoming_.push_back(std::move(event));
-        while (incoming_.size() > 1 &&
-               (incoming_.size() > max_pending_events || incoming_bytes_ > max_pending_bytes)) {
+        const std::size_t most_events = max_pending_events.load(std::memory_order_relaxed);
+        const std::size_t most_bytes = max_pending_bytes.load(std::memory_order_relaxed);
+        while (incoming_.size() > 1 && (incoming_.size() > most_events || incoming_bytes_ > most_bytes)) {
             incoming_bytes_ -= incoming_.front()->encoded.size();
             incoming_.pop_front();
         }
@@ -100,10 +101,11 @@ void TopicShard::run_slice()
 void TopicShard::trim_batch() noexcept
 {
     // Members not reached yet skip what goes; the others already have it.
+    const std::size_t most_events = max_pending_events.load(std::memory_order_relaxed);
+    const std::size_t most_bytes = max_pending_bytes.load(std::memory_order_relaxed);
     std::size_t excess = 0;
     std::size_t bytes = batch_bytes;
-    while (batch.size() - excess > 1 &&
-           (batch.size() - excess > max_pending_events || bytes > max_pending_bytes))
+    while (batch.size() - excess > 1 && (batch.size() - excess > most_events || bytes > most_bytes))
         bytes -= batch[excess++]->encoded.size();
     if (excess == 0)
         return;
@@ -174,7 +176,8 @@ std::optional<std::size_t> TopicState::replay_start(const std::string& since) co
 }
 
 TopicJoin TopicState::join(const boost::asio::any_io_executor& executor, TopicSubscriber& subscriber,
-                           const std::optional<std::string>& since)
+                           const std::optional<std::string>& since, std::size_t max_queued_events,
+                           std::size_t max_queued_bytes)
 {
     TopicJoin joined;
     std::lock_guard lock(mutex_);
@@ -194,6 +197,10 @@ TopicJoin TopicState::join(const boost::asio::any_io_executor& executor, TopicSu
     if (it == shards_.end())
         it = shards_.insert(shards_.end(), std::make_shared<TopicShard>(executor));
     (*it)->members.push_back(&subscriber);
+    if (max_queued_events > (*it)->max_pending_events)
+        (*it)->max_pending_events = max_queued_events; // under this lock: no lost update
+    if (max_queued_bytes > (*it)->max_pending_bytes)
+        (*it)->max_pending_bytes = max_queued_bytes;
     joined.shard = *it;
     ++subscribers_;
     return joined;

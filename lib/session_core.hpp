@@ -103,6 +103,7 @@ public:
     void announce_reset(const std::string& since);
     /// Writes what is queued as far as the socket takes it, now.
     void write_now() noexcept;
+    std::size_t max_queued_bytes() const noexcept { return shared_->options.max_queued_bytes; }
     /// Bytes queued now; safe to read from any thread (an estimate there).
     std::size_t queued_bytes() const noexcept { return queued_bytes_seen_.load(std::memory_order_relaxed); }
 

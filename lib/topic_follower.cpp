@@ -21,7 +21,8 @@ TopicFollower::~TopicFollower()
 
 void TopicFollower::join(const std::optional<std::string>& since)
 {
-    TopicJoin joined = topic_.join(wake_.get_executor(), *this, since);
+    TopicJoin joined =
+        topic_.join(wake_.get_executor(), *this, since, options_.max_queued_events, session_.max_queued_bytes());
     shard_ = std::move(joined.shard); // a member from here: the destructor leaves
     closed_ = joined.closed;
     last_sequence_ = joined.last_sequence;

@@ -41,13 +41,15 @@ using EventList = std::vector<std::shared_ptr<const PublishedEvent>>;
 /// that takes longer than the publish interval coalesces instead of
 /// falling behind.
 struct TopicShard : std::enable_shared_from_this<TopicShard> {
-    /// What a shard holds for its members at most, in events and bytes. A
-    /// thread that falls further behind a topic (publishers faster than it
-    /// delivers, or a handler blocking it) skips the oldest: its members see
-    /// the gap in sequence numbers and count those events as dropped, so
-    /// their policy applies, and a publish never waits.
-    static constexpr std::size_t max_pending_events = 4096;
-    static constexpr std::size_t max_pending_bytes = 64 * 1024 * 1024;
+    /// What a shard holds for its members at most, in events and bytes,
+    /// unless a member's own bound is larger (then that one: a subscriber
+    /// never loses what its own queue would have kept). A thread that falls
+    /// further behind a topic (publishers faster than it delivers, or a
+    /// handler blocking it) skips the oldest: its members see the gap in
+    /// sequence numbers and count those events as dropped, so their policy
+    /// applies, and a publish never waits.
+    static constexpr std::size_t min_pending_events = 4096;
+    static constexpr std::size_t min_pending_bytes = 64 * 1024 * 1024;
 
     explicit TopicShard(boost::asio::any_io_executor ex) : executor(std::move(ex)) {}
 
@@ -56,6 +58,9 @@ struct TopicShard : std::enable_shared_from_this<TopicShard> {
 
     const boost::asio::any_io_executor executor;
     std::vector<TopicSubscriber*> members; // changed on `executor`, under the topic's lock
+    /// The bounds above, raised by members with larger queues; only grow.
+    std::atomic<std::size_t> max_pending_events{min_pending_events};
+    std::atomic<std::size_t> max_pending_bytes{min_pending_bytes};
 
     // The pass in progress; on `executor` only.
     EventList batch;              // events of this pass, in publish order
@@ -99,7 +104,8 @@ struct TopicState {
     /// respect to publishes: nothing is missed, and a delivery already posted
     /// for an event in `replay` is recognised by its sequence.
     TopicJoin join(const boost::asio::any_io_executor& executor, TopicSubscriber& subscriber,
-                   const std::optional<std::string>& since);
+                   const std::optional<std::string>& since, std::size_t max_queued_events,
+                   std::size_t max_queued_bytes);
     /// Unregisters; call on the shard's executor.
     void leave(const std::shared_ptr<TopicShard>& shard, TopicSubscriber& subscriber);
 
