@@ -40,18 +40,23 @@ bool splits_the_line(std::string_view text) noexcept
 
 } // namespace
 
+void check_header_field(std::string_view name, std::string_view value)
+{
+    if (!is_token(name) || splits_the_line(value))
+        throw boost::system::system_error(make_error_code(error::invalid_field), "response header");
+}
+
 std::string render_response_head(http::status status, unsigned version, const Params& headers)
 {
     const auto code = static_cast<unsigned>(status);
     // Checked before anything is rendered: a head is written whole or not at all.
-    bool valid = code >= 100 && code <= 999;
+    if (code < 100 || code > 999)
+        throw boost::system::system_error(make_error_code(error::invalid_field), "response status");
     std::size_t size = 32;
     for (const auto& [name, value] : headers) {
-        valid = valid && is_token(name) && !splits_the_line(value);
+        check_header_field(name, value);
         size += name.size() + value.size() + 4;
     }
-    if (!valid)
-        throw boost::system::system_error(make_error_code(error::invalid_field), "response header");
 
     const std::string_view reason = http::obsolete_reason(status);
     std::string head;

@@ -8,6 +8,7 @@
 #include <boost/beast/http/status.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace ssekit::detail {
 
@@ -27,6 +28,14 @@ namespace ssekit::detail {
     nothing is rendered then.
 */
 std::string render_response_head(boost::beast::http::status status, unsigned version, const Params& headers);
+
+/** Checks one header as `render_response_head` does, for a header accepted
+    now and rendered later.
+
+    @throws boost::system::system_error with `ssekit::error::invalid_field`
+    when `name` is not an RFC 9110 token or either holds CR, LF or NUL.
+*/
+void check_header_field(std::string_view name, std::string_view value);
 
 /** The headers of an SSE stream's `200`, in the order they are written:
     `Content-Type: text/event-stream`, `Cache-Control: no-store`,

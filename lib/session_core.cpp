@@ -199,8 +199,9 @@ void SessionCore::commit_head()
     headers.insert(headers.end(), std::make_move_iterator(extra_headers_.begin()),
                    std::make_move_iterator(extra_headers_.end()));
     Params().swap(extra_headers_);
+    std::string head;
     try {
-        head_ = render_response_head(boost::beast::http::status::ok, request_.version(), headers);
+        head = render_response_head(boost::beast::http::status::ok, request_.version(), headers);
     } catch (...) {
         // Route headers are the server's own; added ones were checked when added.
         shared_->report_handler_error(request_, std::current_exception());
@@ -208,6 +209,13 @@ void SessionCore::commit_head()
         end_stream();
         return;
     }
+    start_response(std::move(head), request_.version() >= 11);
+}
+
+void SessionCore::start_response(std::string head, bool chunked) noexcept
+{
+    head_ = std::move(head);
+    chunked_ = chunked;
     head_committed_ = true;
     writer_ = WriterState::ready;
     schedule_write();
@@ -219,16 +227,14 @@ void SessionCore::commit_plain_response(const Response& response) noexcept
     queue_.clear();
     dropped_unreported_ = 0;
     publish_queued_bytes();
+    std::string head;
     try {
-        head_ = render_plain_response(response, request_.version());
+        head = render_plain_response(response, request_.version());
     } catch (...) {
-        head_ = render_plain_response(Response::status_only(boost::beast::http::status::internal_server_error),
-                                      request_.version());
+        head = render_plain_response(Response::status_only(boost::beast::http::status::internal_server_error),
+                                     request_.version());
     }
-    chunked_ = false;
-    head_committed_ = true;
-    writer_ = WriterState::ready;
-    schedule_write();
+    start_response(std::move(head), false);
 }
 
 void SessionCore::respond(Response response)
@@ -241,10 +247,7 @@ void SessionCore::respond(Response response)
     std::string head = render_plain_response(std::move(response), request_.version());
     if (peer_gone_)
         return;
-    head_ = std::move(head);
-    chunked_ = false;
-    head_committed_ = true;
-    writer_ = WriterState::ready;
+    start_response(std::move(head), false);
     close();
 }
 
@@ -252,9 +255,8 @@ void SessionCore::add_header(std::string name, std::string value)
 {
     if (head_committed_)
         throw boost::system::system_error(ssekit::error::response_started, "ssekit::ServerSSESession::add_header");
-    Params header{{std::move(name), std::move(value)}};
-    render_response_head(boost::beast::http::status::ok, 11, header); // throws invalid_field
-    extra_headers_.push_back(std::move(header.front()));
+    check_header_field(name, value);
+    extra_headers_.emplace_back(std::move(name), std::move(value));
 }
 
 void SessionCore::flush_headers()

@@ -130,6 +130,9 @@ private:
     // Head: decided once, then written first by the writer.
     void commit_head();
     void commit_plain_response(const Response& response) noexcept;
+    /// The head is decided: the writer sends it first, then the body's chunks
+    /// (`chunked`) or bytes.
+    void start_response(std::string head, bool chunked) noexcept;
 
     // Queue.
     void push(QueuedEvent event);

@@ -15,6 +15,8 @@
 #include <ssekit/error.hpp>
 #include <ssekit/event_stream_parser.hpp>
 
+#include "print_events.hpp"
+
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
@@ -145,36 +147,10 @@ Expected expected_from(const ssekit::ServerSentEvent& ev)
     return out;
 }
 
-void print_escaped(std::string_view s)
-{
-    for (unsigned char c : s) {
-        if (c >= 0x20 && c < 0x7F && c != '\\')
-            std::fputc(c, stderr);
-        else
-            std::fprintf(stderr, "\\x%02X", c);
-    }
-}
-
-void print_events(const char* name, const std::vector<ssekit::ReceivedEvent>& events, std::string_view last_id)
-{
-    std::fprintf(stderr, "%s: %zu events, last id '", name, events.size());
-    print_escaped(last_id);
-    std::fprintf(stderr, "'\n");
-    for (const auto& ev : events) {
-        std::fprintf(stderr, "  kind %d type '", static_cast<int>(ev.kind));
-        print_escaped(ev.type);
-        std::fprintf(stderr, "' data '");
-        print_escaped(ev.data);
-        std::fprintf(stderr, "' id '");
-        print_escaped(ev.id);
-        std::fprintf(stderr, "' retry %lld\n", static_cast<long long>(ev.retry.count()));
-    }
-}
-
 [[noreturn]] void fail(const char* what, std::string_view wire)
 {
     std::fprintf(stderr, "event_round_trip: %s\nwire: '", what);
-    print_escaped(wire);
+    ssekit::fuzz::print_escaped(wire);
     std::fprintf(stderr, "'\n");
     std::abort();
 }
@@ -218,8 +194,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const Expected expected = expected_from(ev);
     if (events != expected.events || parser.last_event_id() != expected.last_event_id ||
         parser.retry() != expected.retry) {
-        print_events("expected", expected.events, expected.last_event_id);
-        print_events("parsed", events, parser.last_event_id());
+        ssekit::fuzz::print_events("expected", expected.events, expected.last_event_id);
+        ssekit::fuzz::print_events("parsed", events, parser.last_event_id());
         fail("the parsed event differs from what WHATWG says a browser sees", wire);
     }
     return 0;

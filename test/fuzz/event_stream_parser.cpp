@@ -11,6 +11,8 @@
 //   [3], [4] chunk sizes, each 0 to 16, used in turn (0: an empty feed)
 #include <ssekit/event_stream_parser.hpp>
 
+#include "print_events.hpp"
+
 #include <boost/system/error_code.hpp>
 
 #include <algorithm>
@@ -37,30 +39,10 @@ struct Outcome {
     bool operator==(const Outcome&) const = default;
 };
 
-void print_escaped(const std::string& s)
-{
-    for (unsigned char c : s) {
-        if (c >= 0x20 && c < 0x7F && c != '\\')
-            std::fputc(c, stderr);
-        else
-            std::fprintf(stderr, "\\x%02X", c);
-    }
-}
-
 void print(const char* name, const Outcome& o)
 {
-    std::fprintf(stderr, "%s: %zu events, error '%s', last id '", name, o.events.size(), o.error.message().c_str());
-    print_escaped(o.last_event_id);
-    std::fprintf(stderr, "'\n");
-    for (const auto& ev : o.events) {
-        std::fprintf(stderr, "  kind %d type '", static_cast<int>(ev.kind));
-        print_escaped(ev.type);
-        std::fprintf(stderr, "' data '");
-        print_escaped(ev.data);
-        std::fprintf(stderr, "' id '");
-        print_escaped(ev.id);
-        std::fprintf(stderr, "' retry %lld\n", static_cast<long long>(ev.retry.count()));
-    }
+    const std::string error = "error '" + o.error.message() + "'";
+    ssekit::fuzz::print_events(name, o.events, o.last_event_id, error);
 }
 
 class Feeder {

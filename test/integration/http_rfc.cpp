@@ -143,14 +143,9 @@ struct RfcServer {
     }
 
     // Sends `bytes` on a new connection and reads until the server closes it.
-    std::string exchange_until_close(std::string bytes)
+    std::string exchange_until_close(std::string bytes) const
     {
-        asio::io_context io;
-        return run_awaitable(io, [&]() -> asio::awaitable<std::string> {
-            auto connection = co_await RawConnection::connect(port);
-            co_await connection.write(bytes);
-            co_return co_await connection.read_to_end();
-        }());
+        return ssekit::test::raw_response(port, std::move(bytes));
     }
 
     std::atomic<int> sse_runs{0};
