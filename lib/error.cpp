@@ -15,7 +15,8 @@ public:
         case error::session_closed:
             return "the SSE session is closed";
         case error::invalid_field:
-            return "invalid event field: event and id cannot hold CR or LF, id cannot hold NUL, "
+            return "invalid event field: event and id cannot hold CR or LF, id must be UTF-8 a client can send "
+                   "back as Last-Event-ID (no other control character, no space or tab at either end), "
                    "retry cannot be negative";
         case error::line_too_long:
             return "a line of the event stream is longer than the parser's limit";

@@ -2,6 +2,7 @@
 
 #include <ssekit/error.hpp>
 
+#include <boost/locale/utf.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
@@ -18,16 +19,62 @@ bool has_line_break(std::string_view s) noexcept
     return std::any_of(s.begin(), s.end(), is_line_break);
 }
 
-// The field that makes an event unwritable, or nullptr.
-const char* invalid_field_name(const ServerSentEvent& ev) noexcept
+// The controls an HTTP field value cannot hold: all but HTAB (RFC 9110 5.5;
+// Beast's parser, ssekit's own, answers 400 to a request holding one).
+bool is_control_but_tab(char c) noexcept
+{
+    const auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && c != '\t') || byte == 0x7F;
+}
+
+bool is_space_or_tab(char c) noexcept { return c == ' ' || c == '\t'; }
+
+// Well-formed UTF-8 (Unicode, Table 3-7): no overlong form, surrogate, code
+// point past U+10FFFF, stray continuation byte or cut sequence. Boost.Locale's
+// decoder is header-only: nothing more to link.
+bool is_valid_utf8(std::string_view s) noexcept
+{
+    namespace utf = boost::locale::utf;
+    for (auto it = s.begin(); it != s.end();) {
+        const utf::code_point c = utf::utf_traits<char>::decode(it, s.end());
+        if (c == utf::illegal || c == utf::incomplete)
+            return false;
+    }
+    return true;
+}
+
+// Why a client could not send `id` back unchanged as Last-Event-ID, or
+// nullptr. A browser decodes the stream as UTF-8 (WHATWG 9.2.5), keeps the id
+// unless it holds NUL (9.2.6) and sends it back in a header (9.2.4), where
+// fetch and HTTP drop leading and trailing SP and HTAB (RFC 9110 5.5).
+const char* unsendable_id_reason(std::string_view id) noexcept
+{
+    if (has_line_break(id))
+        return "holds CR or LF";
+    if (std::any_of(id.begin(), id.end(), is_control_but_tab))
+        return "holds NUL or another control character, which Last-Event-ID cannot carry back";
+    if (!id.empty() && (is_space_or_tab(id.front()) || is_space_or_tab(id.back())))
+        return "starts or ends with a space or tab, which HTTP strips from Last-Event-ID";
+    if (!is_valid_utf8(id))
+        return "is not valid UTF-8: a client would send U+FFFD back in its place";
+    return nullptr;
+}
+
+// The field that makes an event unwritable and why, or a null field.
+struct InvalidField {
+    const char* field = nullptr;
+    const char* reason = nullptr;
+};
+
+InvalidField find_invalid_field(const ServerSentEvent& ev) noexcept
 {
     if (ev.event && has_line_break(*ev.event))
-        return "event";
-    if (ev.id && (has_line_break(*ev.id) || ev.id->find('\0') != std::string::npos))
-        return "id";
+        return {"event", "holds CR or LF"};
+    if (const char* reason = ev.id ? unsendable_id_reason(*ev.id) : nullptr)
+        return {"id", reason};
     if (ev.retry && ev.retry->count() < 0)
-        return "retry";
-    return nullptr;
+        return {"retry", "is negative"};
+    return {};
 }
 
 // Calls on_line for every line of `value`; CRLF, CR and LF each end a line
@@ -77,7 +124,7 @@ std::size_t typical_encoded_size(const ServerSentEvent& ev) noexcept
 
 boost::system::error_code validate_event(const ServerSentEvent& ev) noexcept
 {
-    if (invalid_field_name(ev) != nullptr)
+    if (find_invalid_field(ev).field != nullptr)
         return make_error_code(error::invalid_field);
     return {};
 }
@@ -106,9 +153,10 @@ void encode_event(const ServerSentEvent& ev, std::string& out, boost::system::er
 
 std::string encode_event(const ServerSentEvent& ev)
 {
-    if (const char* field = invalid_field_name(ev))
+    if (const InvalidField invalid = find_invalid_field(ev); invalid.field != nullptr)
         throw boost::system::system_error(make_error_code(error::invalid_field),
-                                          std::string("ServerSentEvent field '") + field + "'");
+                                          std::string("ServerSentEvent field '") + invalid.field + "' " +
+                                              invalid.reason);
     std::string out;
     boost::system::error_code ec;
     encode_event(ev, out, ec);

@@ -70,12 +70,28 @@ const std::vector<EncodeCase> encode_cases{
      {.data = "d1\nd2", .event = "e", .id = "i", .retry = 5ms, .comments = "c"},
      ": c\nevent: e\nid: i\nretry: 5\ndata: d1\ndata: d2\n\n"},
     {"comment with id and no data", {.id = "42", .comments = "ping"}, ": ping\nid: 42\n\n"},
+    // Ids a client can send back unchanged as Last-Event-ID: HTTP keeps
+    // inner spaces and tabs and carries UTF-8 as obs-text (RFC 9110 5.5).
+    {"id alone", {.id = "42"}, "id: 42\n\n"},
+    {"id with an inner space", {.id = "a b"}, "id: a b\n\n"},
+    {"id with an inner tab", {.id = "a\tb"}, "id: a\tb\n\n"},
+    {"id in two-byte UTF-8", {.id = "caf\xC3\xA9"}, "id: caf\xC3\xA9\n\n"},
+    {"id with a four-byte emoji", {.id = "\xF0\x9F\x98\x80"}, "id: \xF0\x9F\x98\x80\n\n"},
+    {"id with U+0080, the first two-byte code point", {.id = "\xC2\x80"}, "id: \xC2\x80\n\n"},
+    {"id with U+D7FF, just below the surrogates", {.id = "\xED\x9F\xBF"}, "id: \xED\x9F\xBF\n\n"},
+    {"id with U+E000, just above the surrogates", {.id = "\xEE\x80\x80"}, "id: \xEE\x80\x80\n\n"},
+    {"id with the noncharacter U+FFFF", {.id = "\xEF\xBF\xBF"}, "id: \xEF\xBF\xBF\n\n"},
+    {"id with U+10000, the first four-byte code point", {.id = "\xF0\x90\x80\x80"}, "id: \xF0\x90\x80\x80\n\n"},
+    {"id with U+10FFFF, the last code point", {.id = "\xF4\x8F\xBF\xBF"}, "id: \xF4\x8F\xBF\xBF\n\n"},
+    // Only SP and HTAB are HTTP whitespace: a no-break space at the ends stays.
+    {"id with no-break spaces at its ends", {.id = "\xC2\xA0" "1" "\xC2\xA0"}, "id: \xC2\xA0" "1" "\xC2\xA0\n\n"},
 };
 
 struct InvalidCase {
     std::string name;
     ssekit::ServerSentEvent event;
-    std::string field; // as named in what()
+    std::string field;   // as named in what()
+    std::string because; // part of the reason what() gives
 };
 
 std::ostream& boost_test_print_type(std::ostream& os, const InvalidCase& c)
@@ -84,13 +100,37 @@ std::ostream& boost_test_print_type(std::ostream& os, const InvalidCase& c)
 }
 
 const std::vector<InvalidCase> invalid_cases{
-    {"event with CR", {.data = "x", .event = "a\rb"}, "event"},
-    {"event with LF", {.data = "x", .event = "a\nb"}, "event"},
-    {"event that is only CRLF", {.event = "\r\n"}, "event"},
-    {"id with CR", {.data = "x", .id = "1\r"}, "id"},
-    {"id with LF", {.data = "x", .id = "\n1"}, "id"},
-    {"id with NUL", {.data = "x", .id = "1\0002"s}, "id"},
-    {"negative retry", {.data = "x", .retry = -1ms}, "retry"},
+    {"event with CR", {.data = "x", .event = "a\rb"}, "event", "CR or LF"},
+    {"event with LF", {.data = "x", .event = "a\nb"}, "event", "CR or LF"},
+    {"event that is only CRLF", {.event = "\r\n"}, "event", "CR or LF"},
+    {"id with CR", {.data = "x", .id = "1\r"}, "id", "CR or LF"},
+    {"id with LF", {.data = "x", .id = "\n1"}, "id", "CR or LF"},
+    {"id with NUL", {.data = "x", .id = "1\0002"s}, "id", "control character"},
+    // Ids a client cannot send back unchanged as Last-Event-ID. RFC 9110 5.5:
+    // a field value holds no other control than HTAB, and leading and
+    // trailing SP and HTAB are not part of it (browsers strip them).
+    {"id with a control character", {.data = "x", .id = "4\x01" "2"}, "id", "control character"},
+    {"id with an escape", {.data = "x", .id = "\x1B[0m"}, "id", "control character"},
+    {"id with DEL", {.data = "x", .id = "4\x7F" "2"}, "id", "control character"},
+    {"id with a leading space", {.data = "x", .id = " 42"}, "id", "space or tab"},
+    {"id with a trailing space", {.data = "x", .id = "42 "}, "id", "space or tab"},
+    {"id with a leading tab", {.data = "x", .id = "\t42"}, "id", "space or tab"},
+    {"id with a trailing tab", {.data = "x", .id = "42\t"}, "id", "space or tab"},
+    {"id that is only a space", {.id = " "}, "id", "space or tab"},
+    // A client decodes the id as UTF-8: a broken sequence becomes U+FFFD,
+    // and that is what it sends back (WHATWG 9.2.5, UTF-8 decode).
+    {"id with a lone continuation byte", {.data = "x", .id = "1\x80"}, "id", "UTF-8"},
+    {"id with an overlong slash", {.data = "x", .id = "\xC0\xAF"}, "id", "UTF-8"},
+    {"id with an overlong three-byte slash", {.data = "x", .id = "\xE0\x80\xAF"}, "id", "UTF-8"},
+    {"id with an overlong four-byte U+FFFF", {.data = "x", .id = "\xF0\x8F\xBF\xBF"}, "id", "UTF-8"},
+    {"id with a UTF-16 surrogate", {.data = "x", .id = "\xED\xA0\x80"}, "id", "UTF-8"},
+    {"id past U+10FFFF", {.data = "x", .id = "\xF4\x90\x80\x80"}, "id", "UTF-8"},
+    {"id with a truncated two-byte sequence", {.data = "x", .id = "caf\xC3"}, "id", "UTF-8"},
+    {"id with a truncated four-byte sequence", {.data = "x", .id = "\xF0\x9F\x98" "a"}, "id", "UTF-8"},
+    {"id with a lead byte before ASCII", {.data = "x", .id = "\xC3" "a"}, "id", "UTF-8"},
+    {"id with 0xFF, never in UTF-8", {.data = "x", .id = "\xFF"}, "id", "UTF-8"},
+    {"id in Latin-1", {.data = "x", .id = "caf\xE9"}, "id", "UTF-8"},
+    {"negative retry", {.data = "x", .retry = -1ms}, "retry", "negative"},
 };
 
 } // namespace
@@ -138,7 +178,7 @@ BOOST_DATA_TEST_CASE(encode_event_with_error_code_appends_nothing_on_error, data
     BOOST_TEST(out == "data: earlier\n\n");
 }
 
-BOOST_DATA_TEST_CASE(encode_event_throws_system_error_naming_the_field, data::make(invalid_cases), c)
+BOOST_DATA_TEST_CASE(encode_event_throws_system_error_naming_the_field_and_why, data::make(invalid_cases), c)
 {
     try {
         (void)ssekit::encode_event(c.event);
@@ -147,6 +187,7 @@ BOOST_DATA_TEST_CASE(encode_event_throws_system_error_naming_the_field, data::ma
         BOOST_TEST(e.code() == ssekit::error::invalid_field);
         BOOST_TEST(std::string_view(e.what()).find("'" + c.field + "'") != std::string_view::npos,
                    "what() = " << e.what());
+        BOOST_TEST(std::string_view(e.what()).find(c.because) != std::string_view::npos, "what() = " << e.what());
     }
 }
 
@@ -160,6 +201,16 @@ BOOST_AUTO_TEST_CASE(validate_event_allows_nul_in_data_event_and_comments)
 BOOST_AUTO_TEST_CASE(validate_event_allows_line_breaks_in_data_and_comments)
 {
     BOOST_TEST(!ssekit::validate_event({.data = "a\r\nb\rc\n", .comments = "x\ny"}));
+}
+
+BOOST_AUTO_TEST_CASE(validate_event_applies_the_last_event_id_rules_to_id_alone)
+{
+    // Only the id travels back in a header; the other fields may start or end
+    // with whitespace, hold controls other than CR and LF, and bytes that are
+    // not UTF-8 (the browser shows those as U+FFFD, as any text it decodes).
+    const ssekit::ServerSentEvent ev{.data = " \xC0\xAF\t", .event = "\t\xFF\x01 ", .comments = " \x7F\xED\xA0\x80 "};
+    BOOST_TEST(!ssekit::validate_event(ev));
+    BOOST_TEST(ssekit::encode_event(ev) == ":  \x7F\xED\xA0\x80 \nevent: \t\xFF\x01 \ndata:  \xC0\xAF\t\n\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

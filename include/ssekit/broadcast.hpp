@@ -115,7 +115,12 @@ public:
         @return The event's id: its own, or the topic's sequence number when
         it has none.
         @throws boost::system::system_error `error::invalid_field` if the
-        event cannot be encoded; `error::session_closed` after `close()`.
+        event cannot be encoded (`validate_event`), which includes an id no
+        client could send back unchanged as `Last-Event-ID`: one with a
+        control character other than a tab, a space or tab at either end, or
+        bytes that are not valid UTF-8. Nothing is published then: no
+        subscriber, no replay and no counter sees it, and it takes no sequence
+        number. `error::session_closed` after `close()`.
     */
     std::string publish(const ServerSentEvent& event);
 

@@ -19,8 +19,9 @@ enum class error {
     session_closed = 1,
 
     /// An event field cannot be written without changing its meaning on the
-    /// wire: `event` or `id` holds CR or LF, `id` holds NUL, or `retry` is
-    /// negative (WHATWG HTML, "Server-sent events", 9.2.5-9.2.6).
+    /// wire: `event` or `id` holds CR or LF, `id` is not one a client can
+    /// send back unchanged as `Last-Event-ID` (see `ServerSentEvent::id`), or
+    /// `retry` is negative (WHATWG HTML, "Server-sent events", 9.2.4-9.2.6).
     invalid_field,
 
     /// A received event stream has a line longer than

@@ -18,8 +18,13 @@ namespace ssekit {
       event with empty data; no value sends no `data:` line, and the browser
       dispatches nothing (useful for comments, `id` or `retry` alone).
     - `event`: the event type (the browser's default is `message`); no CR or LF.
-    - `id`: the id the browser sends back as `Last-Event-ID`; no CR, LF or NUL.
-      An empty string resets the browser's last event id.
+    - `id`: the id the browser sends back as `Last-Event-ID` (9.2.4), so only
+      an id a client can send back unchanged: valid UTF-8 (a client decodes
+      the stream as UTF-8 and would send U+FFFD back for a broken sequence), no
+      control character but a tab (an HTTP field value cannot carry one, RFC
+      9110 5.5, nor can the `id:` line hold CR or LF), and no space or tab at
+      either end (HTTP and `fetch` strip them from a header value). Spaces and
+      tabs inside are fine. An empty string resets the browser's last event id.
     - `retry`: the reconnection time the browser should use, in milliseconds.
     - `comments`: `:` lines the browser ignores (keep-alives, debugging); one
       per line of the value.
@@ -44,8 +49,16 @@ struct ServerSentEvent {
 
 /** Checks that `ev` can be written without changing its meaning.
 
-    @return `error::invalid_field` if `event` or `id` holds CR or LF, `id` holds
-    NUL, or `retry` is negative; an empty error_code otherwise.
+    @return `error::invalid_field` if `event` holds CR or LF, `id` is not one
+    a client can send back unchanged as `Last-Event-ID` (it holds a control
+    character other than a tab, starts or ends with a space or tab, or is not
+    valid UTF-8), or `retry` is negative; an empty error_code otherwise.
+
+    @par Example
+    @code
+    assert(!ssekit::validate_event({.id = "caf\xC3\xA9 42"}));
+    assert(ssekit::validate_event({.id = "42 "}) == ssekit::error::invalid_field); // HTTP would drop the space
+    @endcode
 */
 boost::system::error_code validate_event(const ServerSentEvent& ev) noexcept;
 
@@ -64,7 +77,8 @@ void encode_event(const ServerSentEvent& ev, std::string& out, boost::system::er
 /** Returns the wire form of `ev`.
 
     @throws boost::system::system_error with `error::invalid_field`, whose
-    `what()` names the offending field, when `validate_event` refuses `ev`.
+    `what()` names the offending field and says why, when `validate_event`
+    refuses `ev`.
 */
 std::string encode_event(const ServerSentEvent& ev);
 

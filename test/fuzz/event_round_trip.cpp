@@ -87,11 +87,50 @@ ssekit::ServerSentEvent event_from(const std::uint8_t* data, std::size_t size)
 
 bool has_any(std::string_view s, std::string_view chars) { return s.find_first_of(chars) != std::string_view::npos; }
 
-// event.hpp: no CR or LF in event; no CR, LF or NUL in id; no negative retry.
+// Well-formed UTF-8 as Unicode's Table 3-7 lists it, byte range by byte range
+// (written apart from the library's check, so that they test each other).
+bool is_utf8(std::string_view s)
+{
+    auto byte = [&](std::size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0x100u; };
+    auto in = [](unsigned b, unsigned low, unsigned high) { return b >= low && b <= high; };
+    for (std::size_t i = 0; i < s.size();) {
+        const unsigned b0 = byte(i), b1 = byte(i + 1), b2 = byte(i + 2), b3 = byte(i + 3);
+        if (b0 <= 0x7F)
+            i += 1;
+        else if (in(b0, 0xC2, 0xDF) && in(b1, 0x80, 0xBF))
+            i += 2;
+        else if ((b0 == 0xE0 && in(b1, 0xA0, 0xBF) && in(b2, 0x80, 0xBF)) ||
+                 ((in(b0, 0xE1, 0xEC) || in(b0, 0xEE, 0xEF)) && in(b1, 0x80, 0xBF) && in(b2, 0x80, 0xBF)) ||
+                 (b0 == 0xED && in(b1, 0x80, 0x9F) && in(b2, 0x80, 0xBF)))
+            i += 3;
+        else if ((b0 == 0xF0 && in(b1, 0x90, 0xBF) && in(b2, 0x80, 0xBF) && in(b3, 0x80, 0xBF)) ||
+                 (in(b0, 0xF1, 0xF3) && in(b1, 0x80, 0xBF) && in(b2, 0x80, 0xBF) && in(b3, 0x80, 0xBF)) ||
+                 (b0 == 0xF4 && in(b1, 0x80, 0x8F) && in(b2, 0x80, 0xBF) && in(b3, 0x80, 0xBF)))
+            i += 4;
+        else
+            return false;
+    }
+    return true;
+}
+
+// An id a client can send back unchanged as Last-Event-ID: valid UTF-8, no
+// control but an inner HTAB, no SP or HTAB at either end (RFC 9110 5.5).
+bool is_sendable_id(std::string_view id)
+{
+    const bool controls = std::any_of(id.begin(), id.end(), [](char c) {
+        const auto b = static_cast<unsigned char>(c);
+        return (b < 0x20 && c != '\t') || b == 0x7F;
+    });
+    auto space_or_tab = [](char c) { return c == ' ' || c == '\t'; };
+    const bool padded = !id.empty() && (space_or_tab(id.front()) || space_or_tab(id.back()));
+    return !controls && !padded && is_utf8(id);
+}
+
+// event.hpp: no CR or LF in event; an id a client can send back; no negative retry.
 bool is_writable(const ssekit::ServerSentEvent& ev)
 {
     using namespace std::string_view_literals;
-    return !(ev.event && has_any(*ev.event, "\r\n"sv)) && !(ev.id && has_any(*ev.id, "\r\n\0"sv)) &&
+    return !(ev.event && has_any(*ev.event, "\r\n"sv)) && !(ev.id && !is_sendable_id(*ev.id)) &&
            !(ev.retry && ev.retry->count() < 0);
 }
 

@@ -12,6 +12,7 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/system/system_error.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <unistd.h>
@@ -22,7 +23,11 @@
 #include <future>
 #include <fstream>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -231,6 +236,56 @@ BOOST_AUTO_TEST_CASE(an_evicted_id_gets_the_reset_event)
         co_return co_await client.read_events(1);
     }());
     BOOST_TEST(events[0] == "event: reset\ndata: 2");
+}
+
+BOOST_AUTO_TEST_CASE(a_publish_with_an_id_no_client_can_send_back_throws_invalid_field_and_publishes_nothing)
+{
+    TopicServer s;
+    auto port = s.server.start();
+    // Each would come back as Last-Event-ID changed (trimmed, U+FFFD) or not
+    // at all (a header cannot carry it), so that client could never resume.
+    const std::vector<std::string> unsendable{
+        " 1", "1 ", "1\t", "1\r", "1\n", std::string("1\0", 2), "1\x01", "\xC0\xAF", "\xED\xA0\x80", "caf\xC3",
+    };
+    asio::io_context io;
+    auto [live, resumed] =
+        run_awaitable(io, [&]() -> asio::awaitable<std::pair<std::vector<std::string>, std::vector<std::string>>> {
+            auto follower = co_await HttpClient::open(port, get_request("/topic"));
+            co_await until_subscribed(*s.topic, 1);
+            const ServerSentEvent one{.data = "one"};
+            s.topic->publish(one);
+            const ssekit::TopicStats before = s.topic->stats();
+            for (const std::string& id : unsendable) {
+                const ServerSentEvent bad{.data = "bad", .id = id};
+                try {
+                    s.topic->publish(bad);
+                    BOOST_ERROR("publish took an id no client can send back, " << id.size() << " bytes");
+                } catch (const boost::system::system_error& e) {
+                    BOOST_TEST(e.code() == make_error_code(ssekit::error::invalid_field));
+                    BOOST_TEST(std::string_view(e.what()).find("'id'") != std::string_view::npos);
+                }
+            }
+            const ssekit::TopicStats after = s.topic->stats();
+            BOOST_TEST(after.published == before.published);
+            BOOST_TEST(after.replay_buffered == before.replay_buffered);
+
+            // The refused publishes took no sequence number: no gap.
+            const ServerSentEvent two{.data = "two"};
+            BOOST_TEST(s.topic->publish(two) == "2");
+            auto live_events = co_await follower.read_events(2);
+            // Nor did they reach the replay buffer.
+            const std::string resume = get_request("/topic", {"Last-Event-ID: 1"});
+            auto resuming = co_await HttpClient::open(port, resume);
+            co_await until_subscribed(*s.topic, 2);
+            const ServerSentEvent three{.data = "three"};
+            s.topic->publish(three);
+            auto resumed_events = co_await resuming.read_events(2);
+            co_return std::make_pair(std::move(live_events), std::move(resumed_events));
+        }());
+    BOOST_TEST(live == (std::vector<std::string>{"id: 1\ndata: one", "id: 2\ndata: two"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(resumed == (std::vector<std::string>{"id: 2\ndata: two", "id: 3\ndata: three"}),
+               boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(catch_up_while_publishing_has_no_gap_and_no_duplicate)
