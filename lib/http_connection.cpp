@@ -2,6 +2,7 @@
 
 #include "response_head.hpp"
 #include "session_core.hpp"
+#include "tcp_transport.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -327,7 +328,7 @@ asio::awaitable<bool> HttpConnection::dispatch(RoutedRequest routed)
         // The stream owns the socket from here on, and this coroutine ends:
         // a stream that lasts for hours holds no frame of it.
         handed_off_ = true;
-        SessionCore::start(std::move(socket_), std::move(request), match, shared_);
+        SessionCore::start<TcpTransport>(std::move(request), match, shared_, std::move(socket_));
         co_return false;
     }
 
@@ -429,11 +430,6 @@ void HttpConnection::shut_down() noexcept
     socket_.close(ignored);
 }
 
-void HttpConnection::close() noexcept
-{
-    error_code ignored;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-}
+void HttpConnection::close() noexcept { close_socket(socket_); }
 
 } // namespace ssekit::detail

@@ -49,11 +49,6 @@ void wake(const std::unique_ptr<asio::steady_timer>& timer) noexcept
         timer->cancel();
 }
 
-bool would_block(const error_code& ec) noexcept
-{
-    return ec == asio::error::would_block || ec == asio::error::try_again;
-}
-
 [[noreturn]] void throw_closed(const char* where)
 {
     throw boost::system::system_error(ssekit::error::session_closed, where);
@@ -72,9 +67,9 @@ std::string render_plain_response(Response response, unsigned version)
 
 } // namespace
 
-SessionCore::SessionCore(asio::ip::tcp::socket socket, Request request, const RouteMatch& match,
+SessionCore::SessionCore(Transport& transport, Request request, const RouteMatch& match,
                          std::shared_ptr<ServerShared> shared)
-    : socket_(std::move(socket)),
+    : transport_(transport),
       request_(std::move(request)),
       shared_(std::move(shared)),
       route_(*match.sse_options),
@@ -86,18 +81,14 @@ SessionCore::SessionCore(asio::ip::tcp::socket socket, Request request, const Ro
 SessionCore::~SessionCore()
 {
     shared_->registry.remove(registry_id_);
-    error_code ignored;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    transport_.close();
     shared_->connection_count.fetch_sub(1);
 }
 
-void SessionCore::start(asio::ip::tcp::socket socket, Request request, const RouteMatch& match,
-                        std::shared_ptr<ServerShared> shared)
+void SessionCore::launch(std::shared_ptr<SessionCore> core, const SseHandler& handler)
 {
-    auto core = std::make_shared<SessionCore>(std::move(socket), std::move(request), match, std::move(shared));
     core->registry_id_ = core->shared_->registry.add(core->executor(), *core);
-    core->run(*match.sse_handler);
+    core->run(handler);
     // A stop() that ran before this registration could not reach us.
     if (core->shared_->registry.stopping())
         core->abort();
@@ -105,19 +96,14 @@ void SessionCore::start(asio::ip::tcp::socket socket, Request request, const Rou
 
 asio::any_io_executor SessionCore::executor() const noexcept
 {
-    return const_cast<asio::ip::tcp::socket&>(socket_).get_executor();
+    return transport_.executor();
 }
 
 void SessionCore::run(const SseHandler& handler)
 {
-    // Writes are attempted at once and never block the thread.
-    error_code ec;
-    socket_.non_blocking(true, ec);
     // Watch for the peer leaving from the start: one that leaves while the
     // handler still decides (an auth lookup, say) cancels it too.
-    watch_reads();
-    if (ec)
-        peer_gone();
+    watch_peer();
 
     handler_running_ = true;
     asio::co_spawn(executor(), run_handler(handler),
@@ -377,113 +363,108 @@ void SessionCore::schedule_write() noexcept
 void SessionCore::write_now() noexcept
 {
     while (writer_ == WriterState::ready) {
-        if (batch_.done()) {
-            const bool freed = batch_.event_bytes() > 0;
-            batch_.clear();
-            if (freed) {
-                publish_queued_bytes();
-                wake(space_available_);
-            }
-            if (!batch_.fill(head_, queue_, dropped_unreported_, chunked_)) {
-                if (!closing_)
-                    return;
-                if (!chunked_ || last_chunk_queued_) {
-                    end_response();
-                    return;
-                }
-                // The terminating chunk goes out like any batch.
-                last_chunk_queued_ = true;
-                batch_.end_chunked_body();
-            }
-            dropped_unreported_ = 0;
-        }
+        if (batch_.done() && !refill_batch())
+            return;
         error_code ec;
-        const std::size_t written = socket_.write_some(batch_.pending(), ec);
-        if (would_block(ec)) {
-            wait_writable();
+        const std::size_t written = transport_.try_write_some(batch_.pending(), ec);
+        if (ec == asio::error::would_block) {
+            write_when_room();
             return;
         }
         if (ec) {
             peer_gone();
             return;
         }
-        batch_.consume(written);
-        if (batch_.done() && !head_.empty())
-            std::string().swap(head_); // written once; give its memory back
+        wrote(written);
     }
 }
 
-void SessionCore::wait_writable() noexcept
+bool SessionCore::refill_batch() noexcept
 {
-    writer_ = WriterState::waiting_writable;
+    const bool freed = batch_.event_bytes() > 0;
+    batch_.clear();
+    if (freed) {
+        publish_queued_bytes();
+        wake(space_available_);
+    }
+    if (!batch_.fill(head_, queue_, dropped_unreported_, chunked_)) {
+        if (!closing_)
+            return false;
+        if (!chunked_ || last_chunk_queued_) {
+            end_response();
+            return false;
+        }
+        // The terminating chunk goes out like any batch.
+        last_chunk_queued_ = true;
+        batch_.end_chunked_body();
+    }
+    dropped_unreported_ = 0;
+    return true;
+}
+
+void SessionCore::wrote(std::size_t bytes) noexcept
+{
+    batch_.consume(bytes);
+    if (batch_.done() && !head_.empty())
+        std::string().swap(head_); // written once; give its memory back
+}
+
+void SessionCore::write_when_room() noexcept
+{
+    writer_ = WriterState::write_pending;
     stalled_since_ = clock::now();
     if (shared_->options.sse_write_timeout > clock::duration::zero() && !watchdog_armed_)
         arm_watchdog();
-    socket_.async_wait(asio::socket_base::wait_write, [this, self = shared_from_this()](const error_code& ec) {
-        if (writer_ != WriterState::waiting_writable)
-            return; // ended meanwhile
-        writer_ = WriterState::ready;
-        if (ec)
-            peer_gone();
-        else
-            write_now();
-    });
+    // The batch stays as it is until on_written: nothing fills it while the
+    // writer is not ready.
+    transport_.async_write_some(batch_.pending(), as_transport_user());
+}
+
+void SessionCore::on_written(const error_code& ec, std::size_t bytes) noexcept
+{
+    if (writer_ != WriterState::write_pending)
+        return; // ended meanwhile
+    writer_ = WriterState::ready;
+    if (ec) {
+        peer_gone();
+        return;
+    }
+    wrote(bytes);
+    write_now();
 }
 
 void SessionCore::end_response() noexcept
 {
-    error_code ignored;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-    writer_finished();
+    writer_ = WriterState::ending;
+    transport_.async_shutdown_output(as_transport_user());
 }
+
+void SessionCore::on_output_shut(const error_code&) noexcept { writer_finished(); }
 
 void SessionCore::writer_finished() noexcept
 {
     if (writer_ == WriterState::done)
         return;
     writer_ = WriterState::done;
-    // The reader only watches for the peer leaving, and the timers serve the
-    // writer: their watch is over.
-    error_code ignored;
-    socket_.cancel(ignored);
+    // The peer watch and the timers serve the writer: their watch is over.
+    transport_.cancel();
     wake(watchdog_timer_);
     wake(heartbeat_timer_);
 }
 
 // --- reader, watchdog, heartbeat -------------------------------------------
 
-void SessionCore::watch_reads() noexcept
+void SessionCore::watch_peer() noexcept
 {
-    if (writer_ == WriterState::done)
-        return;
-    socket_.async_wait(asio::socket_base::wait_read, [this, self = shared_from_this()](const error_code& ec) {
-        on_readable(ec);
-    });
+    // The client says nothing after its request: the watch only tells when
+    // it leaves.
+    transport_.async_wait_peer_gone(as_transport_user());
 }
 
-void SessionCore::on_readable(const error_code& ec) noexcept
+void SessionCore::on_peer_gone(const error_code&) noexcept
 {
-    // The client says nothing after its request; reading only tells us when
-    // it leaves. Whatever it sends is discarded.
-    if (writer_ == WriterState::done)
-        return;
-    if (ec) {
+    if (writer_ != WriterState::done) // else the watch was cancelled: the response is over
         peer_gone();
-        return;
-    }
-    std::array<char, 512> scratch;
-    for (;;) {
-        error_code read_ec;
-        socket_.read_some(asio::buffer(scratch), read_ec);
-        if (would_block(read_ec)) {
-            watch_reads();
-            return;
-        }
-        if (read_ec) { // eof included
-            peer_gone();
-            return;
-        }
-    }
 }
 
 void SessionCore::arm_watchdog() noexcept
@@ -497,7 +478,7 @@ void SessionCore::arm_watchdog() noexcept
     watchdog_timer_->expires_after(shared_->options.sse_write_timeout);
     watchdog_timer_->async_wait([this, self = shared_from_this()](const error_code& ec) {
         watchdog_armed_ = false;
-        if (!ec && writer_ == WriterState::waiting_writable) {
+        if (!ec && writer_ == WriterState::write_pending) {
             if (clock::now() - stalled_since_ >= shared_->options.sse_write_timeout)
                 peer_gone();
             else

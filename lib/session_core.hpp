@@ -4,6 +4,7 @@
 #include "connection_registry.hpp"
 #include "event_queue.hpp"
 #include "server_shared.hpp"
+#include "transport.hpp"
 #include "write_batch.hpp"
 
 #include <ssekit/broadcast.hpp>
@@ -15,7 +16,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
@@ -36,9 +36,9 @@ class TopicFollower;
 /// One SSE response and its connection.
 ///
 /// The handler and the children it spawns are coroutines; the writer, the
-/// reader that notices the peer leaving, the write watchdog and the
-/// heartbeat are callbacks on the socket's executor, so an idle stream costs
-/// little memory and a queued event goes to the socket without a coroutine
+/// watch for the peer leaving, the write watchdog and the heartbeat are
+/// callbacks on the transport's executor, so an idle stream costs little
+/// memory and a queued event goes to the transport without a coroutine
 /// switch. Who holds the session: the handler's and each child's
 /// completion, each pending callback, and every awaitable the session hands
 /// out (send, follow) for as long as it runs. The last one frees it and the
@@ -48,19 +48,20 @@ class TopicFollower;
 /// The response head goes out with the first thing written: an event, a
 /// heartbeat, follow() starting, flush_headers(), or the handler's end.
 /// Until then the handler may add headers or answer with a plain response.
-class SessionCore final : public std::enable_shared_from_this<SessionCore>, public RegisteredConnection {
+class SessionCore : public std::enable_shared_from_this<SessionCore>,
+                    public RegisteredConnection,
+                    public Transport::User {
 public:
     /// Streams the response to `request` (routed by `match` to an SSE
-    /// route) on `socket`; call on the socket's executor.
-    static void start(boost::asio::ip::tcp::socket socket, Request request, const RouteMatch& match,
-                      std::shared_ptr<ServerShared> shared);
+    /// route) over a `T` made from `transport_args`, allocated with the
+    /// session; call on that transport's executor. The session counts as one
+    /// of `shared`'s connections until it is freed.
+    template <class T, class... Args>
+    static void start(Request request, const RouteMatch& match, std::shared_ptr<ServerShared> shared,
+                      Args&&... transport_args);
 
-    SessionCore(boost::asio::ip::tcp::socket socket, Request request, const RouteMatch& match,
-                std::shared_ptr<ServerShared> shared);
     SessionCore(const SessionCore&) = delete;
     SessionCore& operator=(const SessionCore&) = delete;
-    /// Closes the connection; it no longer counts against the server's limit.
-    ~SessionCore();
 
     /// Ends the session at once, as if the peer had left (server stop).
     void abort() noexcept;
@@ -101,21 +102,30 @@ public:
     /// `since` is not in the topic's log: the `reset` event, and the header
     /// too if the head has not gone out yet.
     void announce_reset(const std::string& since);
-    /// Writes what is queued as far as the socket takes it, now.
+    /// Writes what is queued as far as the transport takes it, now.
     void write_now() noexcept;
     std::size_t max_queued_bytes() const noexcept { return shared_->options.max_queued_bytes; }
     /// Bytes queued now; safe to read from any thread (an estimate there).
     std::size_t queued_bytes() const noexcept { return queued_bytes_seen_.load(std::memory_order_relaxed); }
 
+protected:
+    SessionCore(Transport& transport, Request request, const RouteMatch& match, std::shared_ptr<ServerShared> shared);
+    /// Closes the connection; it no longer counts against the server's limit.
+    ~SessionCore();
+
 private:
     using clock = std::chrono::steady_clock;
 
-    /// Where the writer stands. Only write_now() writes to the socket.
-    enum class WriterState {
-        before_head,      // the head is not decided yet; queued events wait
-        ready,            // writes as soon as something is queued
-        waiting_writable, // the socket is full; a wait for room resumes it
-        done,             // the response ended or the peer left
+    /// Registers a new session with the server and runs its handler.
+    static void launch(std::shared_ptr<SessionCore> core, const SseHandler& handler);
+
+    /// Where the writer stands. Only the writer writes to the transport.
+    enum class WriterState : std::uint8_t {
+        before_head,   // the head is not decided yet; queued events wait
+        ready,         // writes as soon as something is queued
+        write_pending, // the transport was full: a write waits there for room
+        ending,        // the response is complete; the transport ends its output
+        done,          // the response ended or the peer left
     };
 
     /// Where follow() resumes: `since`, the Last-Event-ID header, or the
@@ -142,13 +152,22 @@ private:
 
     // Writer.
     void schedule_write() noexcept;
-    void wait_writable() noexcept;
+    /// Fills the batch when it is done; false when there is nothing to write.
+    bool refill_batch() noexcept;
+    void wrote(std::size_t bytes) noexcept;
+    void write_when_room() noexcept;
     void end_response() noexcept;
     void writer_finished() noexcept;
+    /// This session, as the transport's user: its pending operations hold it.
+    std::shared_ptr<Transport::User> as_transport_user() { return shared_from_this(); }
 
-    // Reader, watchdog, heartbeat.
-    void watch_reads() noexcept;
-    void on_readable(const boost::system::error_code& ec) noexcept;
+    // What the transport tells.
+    void on_written(const boost::system::error_code& ec, std::size_t bytes) noexcept override;
+    void on_peer_gone(const boost::system::error_code& ec) noexcept override;
+    void on_output_shut(const boost::system::error_code& ec) noexcept override;
+
+    // Peer watch, watchdog, heartbeat.
+    void watch_peer() noexcept;
     void arm_watchdog() noexcept;
     void arm_heartbeat() noexcept;
     void on_heartbeat(const boost::system::error_code& ec);
@@ -157,13 +176,12 @@ private:
     void cancel_coroutines() noexcept;
     void peer_gone() noexcept;
 
-    boost::asio::ip::tcp::socket socket_;
+    Transport& transport_; // allocated with the session, destroyed after it
     const Request request_;
     const std::shared_ptr<ServerShared> shared_; // options, routes and registry outlive the stream
     const SseRouteOptions& route_;
     std::uint64_t registry_id_ = 0;
     ServerSSESession session_;
-    bool chunked_;
 
     EventQueue queue_;
     WriteBatch batch_;
@@ -171,22 +189,13 @@ private:
     std::size_t dropped_unreported_ = 0;            // topic events dropped since the last `dropped` notice
     std::string head_;                              // the response head, until written
     Params extra_headers_;                          // added before the head was committed
-    bool head_committed_ = false;
     clock::time_point last_enqueued_ = clock::now();
-
-    WriterState writer_ = WriterState::before_head;
-    bool write_posted_ = false;
-    bool last_chunk_queued_ = false;
     clock::time_point stalled_since_{};
-    bool watchdog_armed_ = false;
 
-    bool closing_ = false;   // no more sends; the writer drains and ends the response
-    bool peer_gone_ = false; // the socket is unusable; drop everything
     // Timers that most streams never need are made on first use.
     std::unique_ptr<boost::asio::steady_timer> watchdog_timer_;
     std::unique_ptr<boost::asio::steady_timer> space_available_;
 
-    bool handler_running_ = false;
     boost::asio::cancellation_signal handler_cancel_;
     /// A spawned coroutine; its entry lives until a post after its completion,
     /// as Asio uses the signal until the completion handler returns.
@@ -197,13 +206,53 @@ private:
     std::unique_ptr<std::list<Child>> children_; // made on the first spawn
     TopicFollower* followers_ = nullptr;         // the follow() calls running now, linked through them
 
-    bool heartbeat_armed_ = false;
     std::unique_ptr<boost::asio::steady_timer> heartbeat_timer_;
     std::string heartbeat_bytes_;
     clock::duration heartbeat_period_{};
     clock::time_point next_beat_{};
+
+    // The state flags, side by side: every idle stream holds them, and
+    // scattered between wider members each would cost a word of padding.
+    WriterState writer_ = WriterState::before_head;
+    bool chunked_;
+    bool head_committed_ = false;
+    bool write_posted_ = false;
+    bool last_chunk_queued_ = false;
+    bool watchdog_armed_ = false;
+    bool closing_ = false;   // no more sends; the writer drains and ends the response
+    bool peer_gone_ = false; // the transport is unusable; drop everything
+    bool handler_running_ = false;
+    bool heartbeat_armed_ = false;
     bool heartbeat_only_when_idle_ = false;
 };
+
+/// A session and its transport in one allocation: an idle stream costs one
+/// block, not two.
+template <class T>
+struct TransportSlot {
+    T transport;
+};
+
+template <class T>
+class SessionOver final : private TransportSlot<T>, public SessionCore {
+public:
+    template <class... Args>
+    SessionOver(Request request, const RouteMatch& match, std::shared_ptr<ServerShared> shared,
+                Args&&... transport_args)
+        : TransportSlot<T>{T(std::forward<Args>(transport_args)...)},
+          SessionCore(this->transport, std::move(request), match, std::move(shared))
+    {
+    }
+};
+
+template <class T, class... Args>
+void SessionCore::start(Request request, const RouteMatch& match, std::shared_ptr<ServerShared> shared,
+                        Args&&... transport_args)
+{
+    launch(std::make_shared<SessionOver<T>>(std::move(request), match, std::move(shared),
+                                            std::forward<Args>(transport_args)...),
+           *match.sse_handler);
+}
 
 } // namespace ssekit::detail
 
