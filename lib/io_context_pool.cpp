@@ -61,4 +61,10 @@ void IoContextPool::release() noexcept
         guard.reset();
 }
 
+void IoContextPool::stop() noexcept
+{
+    for (std::size_t i = 0; i < running_.load(std::memory_order_acquire); ++i)
+        contexts_[i]->stop();
+}
+
 } // namespace ssekit::detail

@@ -34,6 +34,10 @@ public:
     /// the first context's thread.
     void release() noexcept;
 
+    /// Makes `run` return now, whatever work is left (it stays, and is
+    /// destroyed with the pool). Any thread.
+    void stop() noexcept;
+
 private:
     using work_guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
 

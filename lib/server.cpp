@@ -48,7 +48,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, std::shared_ptr<detai
     detail::HttpConnection connection(std::move(socket), shared);
     if (shared->connection_count.fetch_add(1) >= shared->options.max_connections) {
         co_await connection.refuse_over_capacity();
-        shared->connection_count.fetch_sub(1);
+        shared->connection_ended();
         co_return;
     }
     auto id = shared->registry.add(co_await asio::this_coro::executor, connection);
@@ -58,7 +58,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, std::shared_ptr<detai
     co_await connection.run();
     shared->registry.remove(id);
     if (!connection.handed_off()) // else the stream ends the count
-        shared->connection_count.fetch_sub(1);
+        shared->connection_ended();
 }
 
 } // namespace
@@ -138,6 +138,9 @@ asio::awaitable<void> Server::State::accept_loop(std::shared_ptr<State> state, t
 Server::Server(ServerOptions options) : state_(std::make_shared<State>(std::move(options)))
 {
     state_->pool.emplace();
+    // run() returns once the connections are gone, even if the executors
+    // still hold timers of the user's (a topic aging its log, say).
+    state_->shared->drained = [pool = &*state_->pool] { pool->stop(); };
 }
 
 Server::Server(asio::any_io_executor executor, ServerOptions options)
@@ -155,7 +158,9 @@ Server::~Server()
         return;
     }
     // Our contexts are not running. Acceptors go before their context; the
-    // context then destroys the coroutines still parked in it.
+    // context then destroys the coroutines still parked in it, whose end
+    // must not reach back into the pool.
+    state_->shared->drained = nullptr;
     state_->acceptors.clear();
     state_->pool.reset();
 }
@@ -223,6 +228,8 @@ void Server::stop()
         state->shared->registry.shut_down_all(state->shared);
         if (state->pool)
             state->pool->release();
+        if (state->shared->connection_count.load() == 0 && state->shared->drained)
+            state->shared->drained();
     });
 }
 

@@ -27,4 +27,10 @@ void ServerShared::report_handler_error(const Request& request, std::exception_p
                  static_cast<int>(request.target().size()), request.target().data(), what.c_str());
 }
 
+void ServerShared::connection_ended() noexcept
+{
+    if (connection_count.fetch_sub(1) == 1 && registry.stopping() && drained)
+        drained();
+}
+
 } // namespace ssekit::detail

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <exception>
+#include <functional>
 
 namespace ssekit::detail {
 
@@ -19,6 +20,14 @@ struct ServerShared {
 
     /// Hands a handler's escaped exception to the hook, or prints it.
     void report_handler_error(const Request& request, std::exception_ptr error) const noexcept;
+
+    /// A connection no longer counts; the last one of a stopping server
+    /// calls `drained`.
+    void connection_ended() noexcept;
+    /// Once stop() found no connection left: ends `run()`, though other work
+    /// (a topic's age timer, say) still waits on the server's executors.
+    /// Set before the server accepts.
+    std::function<void()> drained;
 
     Router router;
     const ServerOptions options;

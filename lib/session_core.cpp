@@ -82,7 +82,7 @@ SessionCore::~SessionCore()
 {
     shared_->registry.remove(registry_id_);
     transport_.close();
-    shared_->connection_count.fetch_sub(1);
+    shared_->connection_ended();
 }
 
 void SessionCore::launch(std::shared_ptr<SessionCore> core, const SseHandler& handler)

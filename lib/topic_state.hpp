@@ -4,6 +4,9 @@
 #include <ssekit/broadcast.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -13,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ssekit::detail {
@@ -87,14 +91,17 @@ private:
 /// What a new subscriber gets when it joins.
 struct TopicJoin {
     std::shared_ptr<TopicShard> shard;
-    std::vector<std::shared_ptr<const PublishedEvent>> replay; // events after `since`, oldest first
-    bool reset = false;          // `since` is not in the replay buffer: events may be lost
+    std::vector<std::shared_ptr<const PublishedEvent>> replay; // events after `since` (or all), oldest first
+    bool reset = false;          // `since` is not in the log: events before `replay` may be lost
     std::uint64_t last_sequence = 0; // deliveries up to here are covered by `replay`
     bool closed = false;
 };
 
-struct TopicState {
-    explicit TopicState(TopicOptions opts) : options(opts) {}
+/// A topic's log and its subscribers, shared by the Topic and its followers.
+struct TopicState : std::enable_shared_from_this<TopicState> {
+    /// `expiry`: where the log's age timer runs; none: age applies only on
+    /// publish, join and stats.
+    TopicState(TopicOptions opts, std::optional<boost::asio::any_io_executor> expiry);
 
     std::string publish(const ServerSentEvent& event);
     void close();
@@ -110,22 +117,40 @@ struct TopicState {
     void leave(const std::shared_ptr<TopicShard>& shard, TopicSubscriber& subscriber);
 
     TopicStats stats() const;
+    /// No subscriber and an empty log (after trimming by age).
+    bool unused();
 
     const TopicOptions options;
+    /// Drawn at creation, so ids from another topic or an earlier process
+    /// (`EPOCH-OFFSET`) are told apart from this one's.
+    const std::string epoch;
     std::atomic<std::uint64_t> dropped{0};
     std::atomic<std::uint64_t> disconnected{0};
 
 private:
     void trim_replay(std::chrono::steady_clock::time_point now);
+    void pop_oldest() noexcept;
     /// The index in `replay_` of the first event after `since`, or nullopt
     /// when `since` cannot be placed.
     std::optional<std::size_t> replay_start(const std::string& since) const;
+    /// The offset in an `EPOCH-OFFSET` id of this topic.
+    std::optional<std::uint64_t> own_offset(std::string_view id) const noexcept;
+
+    // The age timer: armed on `expiry_` for the oldest event's expiry while
+    // the log holds events; only touched there, by a handler holding the state.
+    void arm_expiry();
+    void on_expiry(const boost::system::error_code& ec);
 
     mutable std::mutex mutex_;
     std::uint64_t next_sequence_ = 1;
     std::string last_id_;
     bool closed_ = false;
     std::deque<std::shared_ptr<const PublishedEvent>> replay_;
+    std::size_t replay_bytes_ = 0;
+    std::uint64_t resets_ = 0;
+    bool expiry_armed_ = false; // a wait is pending, or posted to start
+    std::optional<boost::asio::strand<boost::asio::any_io_executor>> expiry_;
+    std::unique_ptr<boost::asio::steady_timer> expiry_timer_;
     std::vector<std::shared_ptr<TopicShard>> shards_;
     std::size_t subscribers_ = 0;
     std::uint64_t published_ = 0;

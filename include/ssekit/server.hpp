@@ -112,7 +112,9 @@ public:
     std::uint16_t port() const noexcept;
 
     /** Serves on the calling thread plus `threads - 1` more, until `stop()`
-        and the end of every connection.
+        and the end of every connection. Other work still waiting on the
+        server's executors then (a timer of yours, a topic aging its log)
+        does not hold it: it stays undone, and goes with the server.
         @throws std::logic_error on a server built on the caller's executor.
     */
     void run(std::size_t threads = 1);

@@ -180,9 +180,10 @@ public:
         First it replays what the client missed: the events after the
         request's `Last-Event-ID` header, or its `last_event_id` query
         parameter (browsers cannot set headers on the first request), or
-        `options.since`. An id no longer in the topic's replay buffer gets an
-        event named `reset` (data: that id) instead. Then the live events,
-        with no gap and no duplicate. A session may follow several topics
+        `options.since`. An id the topic's log cannot place (another epoch,
+        an offset no longer kept) gets an event named `reset` (data: that
+        id), then every event the log holds. Then the live events, with no
+        gap and no duplicate. A session may follow several topics
         at once from children (`spawn`). Starting to follow writes the
         response head.
 

@@ -17,9 +17,10 @@ int main(int argc, char** argv)
         "Serves a live board at GET / (over GET /sub/{topic}, POST /pub/{topic} and GET /stats)\n"
         "and the /events, /heartbeat and /json streams.");
 
-    // Declared before the server: the routes refer to it until run() returns.
-    ssekit::TopicRegistry topics;
     ssekit::Server server(command_line.server_options());
+    // After the server, whose executor runs the timers that age out the
+    // topics' logs; topics go away when unused.
+    ssekit::TopicRegistry topics(server.get_executor());
     ssekit::samples::add_demo_routes(server, topics);
     return ssekit::samples::serve(server, command_line);
 }

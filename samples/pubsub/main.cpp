@@ -18,7 +18,9 @@ int main(int argc, char** argv)
         "Serves GET /sub/{topic} (SSE, replay with Last-Event-ID), POST /pub/{topic} and GET /stats.");
 
     ssekit::Server server(command_line.server_options());
-    ssekit::TopicRegistry topics;
+    // After the server, whose executor runs the timers that age out the
+    // topics' logs; topics go away when unused.
+    ssekit::TopicRegistry topics(server.get_executor());
     ssekit::samples::add_pubsub_routes(server, topics);
     return ssekit::samples::serve(server, command_line);
 }

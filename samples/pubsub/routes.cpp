@@ -23,7 +23,12 @@ boost::json::object stats_json(const TopicStats& stats)
             {"published", stats.published},
             {"dropped", stats.dropped},
             {"disconnected", stats.disconnected},
+            {"resets", stats.resets},
             {"replay_buffered", stats.replay_buffered},
+            {"replay_buffered_bytes", stats.replay_buffered_bytes},
+            {"first_offset", stats.first_offset},
+            {"last_offset", stats.last_offset},
+            {"epoch", stats.epoch},
             {"bytes_queued", stats.bytes_queued}};
 }
 
@@ -32,9 +37,9 @@ boost::json::object stats_json(const TopicStats& stats)
 void add_pubsub_routes(Server& server, TopicRegistry& topics)
 {
     server.sse("/sub/{topic}", [&topics](ServerSSESession& session) -> boost::asio::awaitable<void> {
-        Topic* topic = nullptr;
+        std::shared_ptr<Topic> topic;
         try {
-            topic = &topics.topic(*session.call().path_param("topic"));
+            topic = topics.topic(*session.call().path_param("topic"));
         } catch (const std::length_error&) {
             // Refused before the stream starts: a 503 that browsers do not
             // retry every 3 s, as they would after an empty 200 stream.
@@ -55,7 +60,7 @@ void add_pubsub_routes(Server& server, TopicRegistry& topics)
         if (auto id = request.query("id"))
             event.id.emplace(*id);
         try {
-            std::string id = topics.topic(*request.path_param("topic")).publish(event);
+            std::string id = topics.topic(*request.path_param("topic"))->publish(event);
             return Response::text(id + "\n");
         } catch (const boost::system::system_error& e) {
             if (e.code() != error::invalid_field)

@@ -179,17 +179,19 @@ describe("the demo board in Chromium", () => {
 
   let first; // the pages of the first test
   let later; // the page opened after them
+  let firstId; // the ids the server gave the first two messages
+  let secondId;
 
   it("shows a message posted in one page in another, with its id", { timeout: testMs }, async () => {
     first = [await openBoard(context, base), await openBoard(context, base)];
     const [a, b] = first;
     await waitForText(a.page, "#subscribers", /^2$/);
 
-    const id = await postFromPage(a.page, "Ann", "hello from page A");
-    assert.equal(id, "1");
-    assert.equal(await messageId(b.page, "hello from page A"), "1");
-    await waitForText(b.page, "#messages li[data-id='1'] .author", "Ann");
-    assert.equal(await messageId(a.page, "hello from page A"), "1");
+    firstId = await postFromPage(a.page, "Ann", "hello from page A");
+    assert.match(firstId, /^[0-9a-v]{8}-1$/, "the topic's epoch, then the offset");
+    assert.equal(await messageId(b.page, "hello from page A"), firstId);
+    await waitForText(b.page, `#messages li[data-id='${firstId}'] .author`, "Ann");
+    assert.equal(await messageId(a.page, "hello from page A"), firstId);
     await waitForText(b.page, "#published", /^1$/);
   });
 
@@ -203,13 +205,14 @@ describe("the demo board in Chromium", () => {
       body: JSON.stringify({ author: "node", text: "posted while no page was open" }),
       signal: AbortSignal.timeout(waitMs),
     });
-    assert.equal((await response.text()).trim(), "2");
+    secondId = (await response.text()).trim();
+    assert.equal(secondId, firstId.replace(/-1$/, "-2"));
 
     later = await openBoard(context, base);
-    assert.equal(new URL(later.subscriptions[0].url()).search, "?last_event_id=1",
+    assert.equal(new URL(later.subscriptions[0].url()).search, `?last_event_id=${firstId}`,
                  "the page asks for what followed the last id it saw");
-    assert.equal(await messageId(later.page, "hello from page A"), "1"); // kept by the page
-    assert.equal(await messageId(later.page, "posted while no page was open"), "2"); // replayed
+    assert.equal(await messageId(later.page, "hello from page A"), firstId); // kept by the page
+    assert.equal(await messageId(later.page, "posted while no page was open"), secondId); // replayed
   });
 
   it("after a server restart on the same port, the pages resume with Last-Event-ID", { timeout: testMs },
@@ -220,20 +223,23 @@ describe("the demo board in Chromium", () => {
     server = await startDemo(port);
     assert.equal(server.port, port);
 
-    // `later` opened with ?last_event_id=1 and then received id 2: the reset
-    // for #2 can only come from the Last-Event-ID header of its reconnect.
-    // The new server has no such id, so both pages get a reset.
+    // `later` opened with the first id and then received the second: the
+    // reset for the second can only come from the Last-Event-ID header of
+    // its reconnect. The new server's topic has another epoch, so both pages
+    // get a reset.
     for (const board of [later, other]) {
-      await waitForText(board.page, "#notices .notice.reset", "after #2");
+      await waitForText(board.page, "#notices .notice.reset", `after #${secondId}`);
       await waitForText(board.page, "#board-status", "open");
     }
     const reconnect = later.subscriptions.at(-1);
-    assert.equal(new URL(reconnect.url()).search, "?last_event_id=1", "EventSource reconnects to the same URL");
-    assert.equal((await reconnect.allHeaders())["last-event-id"], "2");
+    assert.equal(new URL(reconnect.url()).search, `?last_event_id=${firstId}`,
+                 "EventSource reconnects to the same URL");
+    assert.equal((await reconnect.allHeaders())["last-event-id"], secondId);
 
     const id = await postFromPage(other.page, "Bob", "after the restart");
-    assert.equal(id, "1", "the new server's topic counts from 1");
-    assert.equal(await messageId(later.page, "after the restart"), "1");
+    assert.match(id, /^[0-9a-v]{8}-1$/, "the new server's topic counts from 1");
+    assert.notEqual(id.split("-")[0], firstId.split("-")[0], "under a new epoch");
+    assert.equal(await messageId(later.page, "after the restart"), id);
     await waitForText(later.page, "#subscribers", /^2$/);
 
     assert.deepEqual([...later.errors, ...other.errors], [], "no script errors in the pages");

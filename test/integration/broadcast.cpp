@@ -99,11 +99,20 @@ void publish_times(ssekit::Topic& topic, int count, const std::string& data)
         topic.publish(event);
 }
 
-std::vector<std::string> sequence_ids(int first, int last)
+// The id `topic` gives the event at `offset`: EPOCH-OFFSET.
+std::string id_at(const ssekit::Topic& topic, int offset)
+{
+    return topic.stats().epoch + "-" + std::to_string(offset);
+}
+
+// The offset in an EPOCH-OFFSET id.
+int offset_of(const std::string& id) { return std::stoi(id.substr(id.rfind('-') + 1)); }
+
+std::vector<std::string> sequence_ids(const ssekit::Topic& topic, int first, int last)
 {
     std::vector<std::string> ids;
     for (int i = first; i <= last; ++i)
-        ids.push_back(std::to_string(i));
+        ids.push_back(id_at(topic, i));
     return ids;
 }
 
@@ -117,7 +126,8 @@ asio::awaitable<bool> receives_all_in_order(HttpClient& client, int total, int p
         int seq = -1;
         const std::string& event = events[static_cast<std::size_t>(i)];
         auto data = event.find("data: ");
-        if (!event.starts_with("id: " + std::to_string(i + 1) + "\n") || data == std::string::npos ||
+        if (!event.starts_with("id: ") || offset_of(event.substr(4, event.find('\n') - 4)) != i + 1 ||
+            data == std::string::npos ||
             std::sscanf(event.c_str() + data, "data: %d %d", &p, &seq) != 2 || p < 0 || p >= publishers ||
             seq != next[static_cast<std::size_t>(p)]++)
             co_return false;
@@ -195,7 +205,7 @@ BOOST_AUTO_TEST_CASE(reconnecting_with_each_buffered_id_replays_exactly_the_rest
     for (int last = 1; last <= 10; ++last) {
         asio::io_context io;
         auto ids = run_awaitable(io, [&]() -> asio::awaitable<std::vector<std::string>> {
-            const std::string request = get_request("/topic", {"Last-Event-ID: " + std::to_string(last)});
+            const std::string request = get_request("/topic", {"Last-Event-ID: " + id_at(*s.topic, last)});
             auto client = co_await HttpClient::open(port, request);
             if (last == 10)
                 co_return std::vector<std::string>{};
@@ -205,7 +215,7 @@ BOOST_AUTO_TEST_CASE(reconnecting_with_each_buffered_id_replays_exactly_the_rest
                 body += e + "\n\n";
             co_return parse(body).ids;
         }());
-        BOOST_TEST(ids == sequence_ids(last + 1, 10), "after id " << last);
+        BOOST_TEST(ids == sequence_ids(*s.topic, last + 1, 10), "after id " << last);
     }
 }
 
@@ -216,26 +226,30 @@ BOOST_AUTO_TEST_CASE(first_request_may_pass_its_last_id_as_a_query_parameter)
     publish_times(*s.topic, 3, "e");
     asio::io_context io;
     auto events = run_awaitable(io, [&]() -> asio::awaitable<std::vector<std::string>> {
-        auto client = co_await HttpClient::open(port, get_request("/topic?last_event_id=1"));
+        auto client = co_await HttpClient::open(port, get_request("/topic?last_event_id=" + id_at(*s.topic, 1)));
         co_return co_await client.read_events(2);
     }());
-    BOOST_TEST(events[0] == "id: 2\ndata: e");
-    BOOST_TEST(events[1] == "id: 3\ndata: e");
+    BOOST_TEST(events[0] == "id: " + id_at(*s.topic, 2) + "\ndata: e");
+    BOOST_TEST(events[1] == "id: " + id_at(*s.topic, 3) + "\ndata: e");
 }
 
-BOOST_AUTO_TEST_CASE(an_evicted_id_gets_the_reset_event)
+BOOST_AUTO_TEST_CASE(an_evicted_id_gets_the_reset_event_then_everything_the_log_holds)
 {
     TopicServer s({.replay_count = 5});
     auto port = s.server.start();
     publish_times(*s.topic, 10, "e");
+    const std::string evicted = id_at(*s.topic, 2);
     asio::io_context io;
     auto events = run_awaitable(io, [&]() -> asio::awaitable<std::vector<std::string>> {
-        const std::string request = get_request("/topic", {"Last-Event-ID: 2"});
+        const std::string request = get_request("/topic", {"Last-Event-ID: " + evicted});
         auto client = co_await HttpClient::open(port, request);
         BOOST_TEST(client.response()["X-SSE-Replay"] == "reset");
-        co_return co_await client.read_events(1);
+        co_return co_await client.read_events(6);
     }());
-    BOOST_TEST(events[0] == "event: reset\ndata: 2");
+    BOOST_TEST(events[0] == "event: reset\ndata: " + evicted);
+    for (int offset = 6; offset <= 10; ++offset)
+        BOOST_TEST(events[static_cast<std::size_t>(offset - 5)] == "id: " + id_at(*s.topic, offset) + "\ndata: e");
+    BOOST_TEST(s.topic->stats().resets == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_publish_with_an_id_no_client_can_send_back_throws_invalid_field_and_publishes_nothing)
@@ -271,10 +285,10 @@ BOOST_AUTO_TEST_CASE(a_publish_with_an_id_no_client_can_send_back_throws_invalid
 
             // The refused publishes took no sequence number: no gap.
             const ServerSentEvent two{.data = "two"};
-            BOOST_TEST(s.topic->publish(two) == "2");
+            BOOST_TEST(s.topic->publish(two) == id_at(*s.topic, 2));
             auto live_events = co_await follower.read_events(2);
             // Nor did they reach the replay buffer.
-            const std::string resume = get_request("/topic", {"Last-Event-ID: 1"});
+            const std::string resume = get_request("/topic", {"Last-Event-ID: " + id_at(*s.topic, 1)});
             auto resuming = co_await HttpClient::open(port, resume);
             co_await until_subscribed(*s.topic, 2);
             const ServerSentEvent three{.data = "three"};
@@ -282,9 +296,10 @@ BOOST_AUTO_TEST_CASE(a_publish_with_an_id_no_client_can_send_back_throws_invalid
             auto resumed_events = co_await resuming.read_events(2);
             co_return std::make_pair(std::move(live_events), std::move(resumed_events));
         }());
-    BOOST_TEST(live == (std::vector<std::string>{"id: 1\ndata: one", "id: 2\ndata: two"}),
+    const auto id_line = [&](int offset) { return "id: " + id_at(*s.topic, offset); };
+    BOOST_TEST(live == (std::vector<std::string>{id_line(1) + "\ndata: one", id_line(2) + "\ndata: two"}),
                boost::test_tools::per_element());
-    BOOST_TEST(resumed == (std::vector<std::string>{"id: 2\ndata: two", "id: 3\ndata: three"}),
+    BOOST_TEST(resumed == (std::vector<std::string>{id_line(2) + "\ndata: two", id_line(3) + "\ndata: three"}),
                boost::test_tools::per_element());
 }
 
@@ -305,7 +320,7 @@ BOOST_AUTO_TEST_CASE(catch_up_while_publishing_has_no_gap_and_no_duplicate)
     });
     asio::io_context io;
     auto events = run_awaitable(io, [&]() -> asio::awaitable<std::vector<std::string>> {
-        const std::string request = get_request("/topic", {"Last-Event-ID: 50"});
+        const std::string request = get_request("/topic", {"Last-Event-ID: " + id_at(*s.topic, 50)});
         auto client = co_await HttpClient::open(port, request);
         co_return co_await client.read_events(500);
     }());
@@ -315,7 +330,7 @@ BOOST_AUTO_TEST_CASE(catch_up_while_publishing_has_no_gap_and_no_duplicate)
         body += e + "\n\n";
     auto received = parse(body);
     BOOST_TEST(received.named.empty());
-    BOOST_TEST(received.ids == sequence_ids(51, 550));
+    BOOST_TEST(received.ids == sequence_ids(*s.topic, 51, 550));
 }
 
 BOOST_AUTO_TEST_CASE(stalled_subscriber_is_dropped_oldest_first_and_told_how_many)
@@ -363,7 +378,7 @@ BOOST_AUTO_TEST_CASE(stalled_subscriber_is_dropped_oldest_first_and_told_how_man
     BOOST_TEST(received.ids.size() + reported == static_cast<std::size_t>(total));
     // What did arrive is in order.
     BOOST_TEST(std::is_sorted(received.ids.begin(), received.ids.end(),
-                              [](const std::string& a, const std::string& b) { return std::stoi(a) < std::stoi(b); }));
+                              [](const std::string& a, const std::string& b) { return offset_of(a) < offset_of(b); }));
 }
 
 BOOST_AUTO_TEST_CASE(stalled_subscriber_under_disconnect_policy_is_closed_and_others_get_everything)
@@ -416,8 +431,8 @@ BOOST_AUTO_TEST_CASE(one_connection_follows_several_topics)
         weather.publish(rain);
         co_return co_await client.read_events(2);
     }());
-    BOOST_TEST(events[0] == "event: news\nid: 1\ndata: headline");
-    BOOST_TEST(events[1] == "event: weather\nid: 1\ndata: rain");
+    BOOST_TEST(events[0] == "event: news\nid: " + id_at(news, 1) + "\ndata: headline");
+    BOOST_TEST(events[1] == "event: weather\nid: " + id_at(weather, 1) + "\ndata: rain");
 }
 
 BOOST_AUTO_TEST_CASE(subscribers_leaving_mid_publish_leave_the_others_whole)
@@ -497,7 +512,7 @@ BOOST_AUTO_TEST_CASE(a_stalled_subscriber_does_not_delay_the_others)
                 const ServerSentEvent event{.data = payload};
                 s.topic->publish(event);
                 auto got = co_await reader.read_events(1);
-                BOOST_REQUIRE(got[0] == "id: " + std::to_string(i + 1) + "\ndata: " + payload);
+                BOOST_REQUIRE(got[0] == "id: " + id_at(*s.topic, i + 1) + "\ndata: " + payload);
                 most_queued = std::max(most_queued, s.topic->stats().bytes_queued);
             }
         }(),
@@ -520,18 +535,19 @@ BOOST_AUTO_TEST_CASE(destroying_a_topic_ends_its_followers_cleanly)
     TopicServer s;
     auto port = s.server.start(2);
     asio::io_context io;
+    std::string last_id;
     auto result = run_awaitable(io, [&]() -> asio::awaitable<ssekit::test::StreamBody> {
         auto client = co_await HttpClient::open(port, get_request("/topic"));
         co_await until_subscribed(*s.topic, 1);
         const ServerSentEvent event{.data = "last"};
-        s.topic->publish(event);
+        last_id = s.topic->publish(event);
         s.topic.reset();
         ssekit::test::StreamBody body;
         body.body = co_await client.read_body_to_end();
         body.complete = client.message_complete();
         co_return body;
     }());
-    BOOST_TEST(result.body == "id: 1\ndata: last\n\n");
+    BOOST_TEST(result.body == "id: " + last_id + "\ndata: last\n\n");
     BOOST_TEST(result.complete);
 }
 
@@ -593,7 +609,7 @@ BOOST_AUTO_TEST_CASE(a_server_thread_far_behind_a_topic_holds_a_bounded_backlog_
     }
     BOOST_TEST(received.ids.size() + reported == static_cast<std::size_t>(total));
     BOOST_TEST(s.topic->stats().dropped == reported);
-    BOOST_TEST(received.ids.back() == std::to_string(total)); // the newest are the ones kept
+    BOOST_TEST(received.ids.back() == id_at(*s.topic, total)); // the newest are the ones kept
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
     // (A sanitizer's allocator keeps freed memory for a while: there the
     // figure says nothing.)

@@ -215,18 +215,26 @@ BOOST_AUTO_TEST_CASE(four_publisher_threads_reach_twenty_subscribers_exactly_onc
                               "publisher " << p << ": " << describe(publish_errors[static_cast<std::size_t>(p)]));
     // What the publishers were told fixes what every subscriber must see:
     // event `id` carries the data of the publish that returned `id`.
+    // Ids are EPOCH-OFFSET, one epoch for the topic.
+    const std::string epoch = topic.stats().epoch + "-";
+    const auto offset_of = [&](const std::string& id) {
+        BOOST_REQUIRE_MESSAGE(id.starts_with(epoch), "id " << id << " outside epoch " << epoch);
+        return std::stoi(id.substr(epoch.size()));
+    };
     std::vector<std::string> expected(total);
     for (int p = 0; p < publishers; ++p) {
         const auto& mine = ids[static_cast<std::size_t>(p)];
         BOOST_REQUIRE(mine.size() == static_cast<std::size_t>(per_publisher));
         for (int seq = 0; seq < per_publisher; ++seq) {
-            const int id = std::stoi(mine[static_cast<std::size_t>(seq)]);
-            BOOST_REQUIRE_MESSAGE(id >= 1 && id <= total, "publisher " << p << " got id " << id);
+            const int offset = offset_of(mine[static_cast<std::size_t>(seq)]);
+            BOOST_REQUIRE_MESSAGE(offset >= 1 && offset <= total, "publisher " << p << " got offset " << offset);
             if (seq > 0)
-                BOOST_TEST(id > std::stoi(mine[static_cast<std::size_t>(seq - 1)]), "publisher " << p << " ids in order");
-            auto& slot = expected[static_cast<std::size_t>(id - 1)];
-            BOOST_TEST(slot.empty(), "id " << id << " returned twice");
-            slot = "id: " + std::to_string(id) + "\ndata: " + std::to_string(p) + " " + std::to_string(seq);
+                BOOST_TEST(offset > offset_of(mine[static_cast<std::size_t>(seq - 1)]),
+                           "publisher " << p << " ids in order");
+            auto& slot = expected[static_cast<std::size_t>(offset - 1)];
+            BOOST_TEST(slot.empty(), "offset " << offset << " returned twice");
+            slot = "id: " + mine[static_cast<std::size_t>(seq)] + "\ndata: " + std::to_string(p) + " " +
+                   std::to_string(seq);
         }
     }
 

@@ -71,10 +71,10 @@ BOOST_AUTO_TEST_CASE(subscribers_on_a_users_executor_share_a_few_strands_and_get
         BOOST_TEST(topic.stats().shards <= std::min<std::size_t>(strands, subscribers));
         BOOST_TEST(topic.stats().shards >= 1u);
         ServerSentEvent event{.data = "to all"};
-        topic.publish(event);
+        const std::string id = topic.publish(event);
         for (auto& client : clients) {
             auto events = co_await client->read_events(1);
-            BOOST_TEST(events.front() == "id: 1\ndata: to all");
+            BOOST_TEST(events.front() == "id: " + id + "\ndata: to all");
         }
     }());
 

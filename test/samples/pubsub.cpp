@@ -56,14 +56,22 @@ std::uint64_t topic_counter(const boost::json::value& stats, std::string_view to
     return stats.at("topics").at(topic).at(counter).to_number<std::uint64_t>();
 }
 
-/// A subscriber that sees "one" (id 1) and "two" (id custom) published, then leaves.
+/// True if `id` is the topic's own id for `offset`: EPOCH-OFFSET.
+bool is_offset_id(const std::string& id, int offset)
+{
+    const auto dash = id.rfind('-');
+    return dash != std::string::npos && dash > 0 && id.substr(dash + 1) == std::to_string(offset);
+}
+
+/// A subscriber that sees "one" (offset 1) and "two" (id custom) published, then leaves.
 asio::awaitable<void> subscribe_to_two_events_and_leave(std::uint16_t port)
 {
     auto subscriber = co_await HttpClient::open(port, get_request("/sub/news"));
-    co_await publish(port, "/pub/news", "one");
+    const std::string one = co_await publish(port, "/pub/news", "one");
+    BOOST_TEST(is_offset_id(one, 1));
     co_await publish(port, "/pub/news?id=custom", "two");
     auto events = co_await subscriber.read_events(2);
-    BOOST_TEST(events[0] == "id: 1\ndata: one");
+    BOOST_TEST(events[0] == "id: " + one + "\ndata: one");
     BOOST_TEST(events[1] == "id: custom\ndata: two");
 }
 
@@ -85,11 +93,11 @@ BOOST_AUTO_TEST_CASE(a_subscriber_receives_each_published_event_exactly)
             std::string first = co_await publish(sample.port(), "/pub/news?event=greeting&id=custom", "hello");
             BOOST_TEST(first == "custom");
             std::string second = co_await publish(sample.port(), "/pub/news", "line one\nline two");
-            BOOST_TEST(second == "2");
+            BOOST_TEST(is_offset_id(second, 2));
 
             auto events = co_await subscriber.read_events(2);
             BOOST_TEST(events[0] == "event: greeting\nid: custom\ndata: hello");
-            BOOST_TEST(events[1] == "id: 2\ndata: line one\ndata: line two");
+            BOOST_TEST(events[1] == "id: " + second + "\ndata: line one\ndata: line two");
 
             auto counters = co_await stats(sample.port());
             BOOST_TEST(topic_counter(counters, "news", "subscribers") == 1u);
@@ -114,9 +122,9 @@ BOOST_AUTO_TEST_CASE(an_id_with_a_line_break_is_answered_400_and_not_published)
 
             // The subscriber's next event is the one published after the refusal.
             std::string id = co_await publish(sample.port(), "/pub/news", "after");
-            BOOST_TEST(id == "1");
+            BOOST_TEST(is_offset_id(id, 1));
             auto events = co_await subscriber.read_events(1);
-            BOOST_TEST(events[0] == "id: 1\ndata: after");
+            BOOST_TEST(events[0] == "id: " + id + "\ndata: after");
 
             auto counters = co_await stats(sample.port());
             BOOST_TEST(topic_counter(counters, "news", "published") == 1u);
@@ -133,43 +141,51 @@ BOOST_AUTO_TEST_CASE(reconnecting_with_last_event_id_gets_the_rest_then_the_live
             co_await subscribe_to_two_events_and_leave(sample.port());
 
             // Published while nobody listens.
-            co_await publish(sample.port(), "/pub/news", "three");
-            co_await publish(sample.port(), "/pub/news", "four");
+            const std::string three = co_await publish(sample.port(), "/pub/news", "three");
+            const std::string four = co_await publish(sample.port(), "/pub/news", "four");
 
             std::string reconnect = get_request("/sub/news", {"Last-Event-ID: custom"});
             auto again = co_await HttpClient::open(sample.port(), reconnect);
             auto missed = co_await again.read_events(2);
-            BOOST_TEST(missed[0] == "id: 3\ndata: three");
-            BOOST_TEST(missed[1] == "id: 4\ndata: four");
+            BOOST_TEST(missed[0] == "id: " + three + "\ndata: three");
+            BOOST_TEST(missed[1] == "id: " + four + "\ndata: four");
 
-            co_await publish(sample.port(), "/pub/news", "five");
+            const std::string five = co_await publish(sample.port(), "/pub/news", "five");
+            BOOST_TEST(is_offset_id(five, 5));
             auto live = co_await again.read_events(1);
-            BOOST_TEST(live[0] == "id: 5\ndata: five");
+            BOOST_TEST(live[0] == "id: " + five + "\ndata: five");
 
             // A page's first request passes its id as a query parameter.
-            auto by_query = co_await HttpClient::open(sample.port(), get_request("/sub/news?last_event_id=4"));
+            auto by_query =
+                co_await HttpClient::open(sample.port(), get_request("/sub/news?last_event_id=" + four));
             auto rest = co_await by_query.read_events(1);
-            BOOST_TEST(rest[0] == "id: 5\ndata: five");
+            BOOST_TEST(rest[0] == "id: " + five + "\ndata: five");
         }());
 }
 
-BOOST_AUTO_TEST_CASE(an_unknown_last_event_id_gets_a_reset_event_first)
+BOOST_AUTO_TEST_CASE(an_unknown_last_event_id_gets_a_reset_event_then_the_log)
 {
     SampleProcess sample(sample_path("pubsub"));
     asio::io_context io;
     run_awaitable(
         io,
         [&]() -> asio::awaitable<void> {
-            co_await publish(sample.port(), "/pub/news", "one");
+            const std::string one = co_await publish(sample.port(), "/pub/news", "one");
 
             std::string request = get_request("/sub/news", {"Last-Event-ID: 99"});
             auto subscriber = co_await HttpClient::open(sample.port(), request);
-            auto reset = co_await subscriber.read_events(1);
-            BOOST_TEST(reset[0] == "event: reset\ndata: 99");
+            auto replayed = co_await subscriber.read_events(2);
+            BOOST_TEST(replayed[0] == "event: reset\ndata: 99");
+            BOOST_TEST(replayed[1] == "id: " + one + "\ndata: one");
 
-            co_await publish(sample.port(), "/pub/news", "two");
+            const std::string two = co_await publish(sample.port(), "/pub/news", "two");
             auto live = co_await subscriber.read_events(1);
-            BOOST_TEST(live[0] == "id: 2\ndata: two");
+            BOOST_TEST(live[0] == "id: " + two + "\ndata: two");
+
+            auto counters = co_await stats(sample.port());
+            BOOST_TEST(topic_counter(counters, "news", "resets") == 1u);
+            BOOST_TEST(topic_counter(counters, "news", "first_offset") == 1u);
+            BOOST_TEST(topic_counter(counters, "news", "last_offset") == 2u);
         }());
 }
 
