@@ -7,9 +7,12 @@
 #include <boost/json/value.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace ssekit::samples {
 
@@ -32,14 +35,30 @@ boost::json::object stats_json(const TopicStats& stats)
             {"bytes_queued", stats.bytes_queued}};
 }
 
+// The names a client may make a topic with: 1 to 64 of [A-Za-z0-9._-].
+// Checked before the registry makes anything, so a refused name costs nothing.
+bool is_topic_name(std::string_view name)
+{
+    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    });
+}
+
+Response bad_topic_name() { return Response::text("bad topic name\n", http::status::bad_request); }
+
 } // namespace
 
 void add_pubsub_routes(Server& server, TopicRegistry& topics)
 {
     server.sse("/sub/{topic}", [&topics](ServerSSESession& session) -> boost::asio::awaitable<void> {
+        const std::string_view name = *session.call().path_param("topic");
+        if (!is_topic_name(name)) {
+            session.respond(bad_topic_name()); // a 4xx: a browser does not retry it
+            co_return;
+        }
         std::shared_ptr<Topic> topic;
         try {
-            topic = topics.topic(*session.call().path_param("topic"));
+            topic = topics.topic(name);
         } catch (const std::length_error&) {
             // Refused before the stream starts: a 503 that browsers do not
             // retry every 3 s, as they would after an empty 200 stream.
@@ -59,8 +78,11 @@ void add_pubsub_routes(Server& server, TopicRegistry& topics)
             event.event.emplace(*name);
         if (auto id = request.query("id"))
             event.id.emplace(*id);
+        const std::string_view name = *request.path_param("topic");
+        if (!is_topic_name(name))
+            return bad_topic_name();
         try {
-            std::string id = topics.topic(*request.path_param("topic"))->publish(event);
+            std::string id = topics.topic(name)->publish(event);
             return Response::text(id + "\n");
         } catch (const boost::system::system_error& e) {
             if (e.code() != error::invalid_field)

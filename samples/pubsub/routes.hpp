@@ -12,7 +12,8 @@ namespace ssekit::samples {
     - POST `/pub/{topic}`: the request body becomes one event's data; the
       query parameters `event` and `id` set its name and id; answers the id;
     - GET  `/stats`: JSON counters of every topic and the open connections.
-    Topics are created on first use, up to the registry's bound.
+    Topics are made on first use, up to the registry's bound (then `503`),
+    with names of 1 to 64 characters of `[A-Za-z0-9._-]` (else `400`).
 */
 void add_pubsub_routes(Server& server, TopicRegistry& topics);
 

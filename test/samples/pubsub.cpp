@@ -189,4 +189,28 @@ BOOST_AUTO_TEST_CASE(an_unknown_last_event_id_gets_a_reset_event_then_the_log)
         }());
 }
 
+BOOST_AUTO_TEST_CASE(a_topic_name_outside_the_rule_is_refused_400_and_makes_no_topic)
+{
+    SampleProcess sample(sample_path("pubsub"));
+    asio::io_context io;
+    run_awaitable(
+        io,
+        [&]() -> asio::awaitable<void> {
+            const std::string long_name(65, 'n');
+            for (const std::string& name : {std::string("a%20b"), std::string("%C3%A9t%C3%A9"), long_name}) {
+                // g++ 12: no braced list inside a co_await expression.
+                const std::string request = get_request("/sub/" + name, {"Connection: close"});
+                auto subscribed = co_await fetch(sample.port(), request);
+                BOOST_TEST(subscribed.result_int() == 400u, name);
+                BOOST_TEST(subscribed[http::field::content_type] != "text/event-stream");
+                auto posted = co_await fetch(sample.port(), post_request("/pub/" + name, "x"));
+                BOOST_TEST(posted.result_int() == 400u, name);
+            }
+            co_await publish(sample.port(), "/pub/ok-name_1.2", "fine");
+            auto counters = co_await stats(sample.port());
+            BOOST_TEST(counters.at("topics").as_object().size() == 1u);
+            BOOST_TEST(topic_counter(counters, "ok-name_1.2", "published") == 1u);
+        }());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
