@@ -147,10 +147,8 @@ void TopicShard::trim_batch() noexcept
 TopicState::TopicState(TopicOptions opts, std::optional<boost::asio::any_io_executor> expiry)
     : options(opts), epoch(new_epoch())
 {
-    if (expiry) {
-        expiry_.emplace(boost::asio::make_strand(*expiry));
-        expiry_timer_ = std::make_unique<boost::asio::steady_timer>(*expiry_);
-    }
+    if (expiry)
+        expiry_timer_.emplace(boost::asio::make_strand(*expiry));
 }
 
 std::string TopicState::publish(const ServerSentEvent& event)
@@ -174,9 +172,9 @@ std::string TopicState::publish(const ServerSentEvent& event)
     replay_.push_back(shared);
     replay_bytes_ += stored_size(*shared);
     trim_replay(shared->published_at);
-    if (expiry_ && !expiry_armed_ && !replay_.empty()) {
+    if (expiry_timer_ && !expiry_armed_ && !replay_.empty()) {
         expiry_armed_ = true;
-        boost::asio::post(*expiry_, [self = weak_from_this()] {
+        boost::asio::post(expiry_timer_->get_executor(), [self = weak_from_this()] {
             if (auto state = self.lock())
                 state->arm_expiry();
         });
@@ -195,8 +193,8 @@ void TopicState::close()
     closed_ = true;
     for (const auto& shard : shards_)
         shard->schedule(nullptr, true);
-    if (expiry_)
-        boost::asio::post(*expiry_, [self = weak_from_this()] {
+    if (expiry_timer_)
+        boost::asio::post(expiry_timer_->get_executor(), [self = weak_from_this()] {
             if (auto state = self.lock())
                 state->expiry_timer_->cancel();
         });

@@ -228,8 +228,7 @@ void Server::stop()
         state->shared->registry.shut_down_all(state->shared);
         if (state->pool)
             state->pool->release();
-        if (state->shared->connection_count.load() == 0 && state->shared->drained)
-            state->shared->drained();
+        state->shared->end_run_if_drained();
     });
 }
 

@@ -29,7 +29,15 @@ void ServerShared::report_handler_error(const Request& request, std::exception_p
 
 void ServerShared::connection_ended() noexcept
 {
-    if (connection_count.fetch_sub(1) == 1 && registry.stopping() && drained)
+    connection_count.fetch_sub(1);
+    end_run_if_drained();
+}
+
+void ServerShared::end_run_if_drained() noexcept
+{
+    // Both the last connection and stop() ask: whichever comes second ends
+    // it (drained() may run twice; stopping a stopped context is harmless).
+    if (connection_count.load() == 0 && registry.stopping() && drained)
         drained();
 }
 

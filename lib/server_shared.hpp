@@ -24,6 +24,8 @@ struct ServerShared {
     /// A connection no longer counts; the last one of a stopping server
     /// calls `drained`.
     void connection_ended() noexcept;
+    /// Calls `drained` if the server is stopping and no connection is left.
+    void end_run_if_drained() noexcept;
     /// Once stop() found no connection left: ends `run()`, though other work
     /// (a topic's age timer, say) still waits on the server's executors.
     /// Set before the server accepts.

@@ -452,7 +452,7 @@ void SessionCore::writer_finished() noexcept
     wake(heartbeat_timer_);
 }
 
-// --- reader, watchdog, heartbeat -------------------------------------------
+// --- peer watch, watchdog, heartbeat ---------------------------------------
 
 void SessionCore::watch_peer() noexcept
 {

@@ -5,7 +5,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <atomic>
@@ -136,8 +135,9 @@ private:
     /// The offset in an `EPOCH-OFFSET` id of this topic.
     std::optional<std::uint64_t> own_offset(std::string_view id) const noexcept;
 
-    // The age timer: armed on `expiry_` for the oldest event's expiry while
-    // the log holds events; only touched there, by a handler holding the state.
+    // The age timer, on a strand of the executor given: armed for the oldest
+    // event's expiry while the log holds events; only touched on its strand,
+    // by a handler holding the state.
     void arm_expiry();
     void on_expiry(const boost::system::error_code& ec);
 
@@ -149,8 +149,7 @@ private:
     std::size_t replay_bytes_ = 0;
     std::uint64_t resets_ = 0;
     bool expiry_armed_ = false; // a wait is pending, or posted to start
-    std::optional<boost::asio::strand<boost::asio::any_io_executor>> expiry_;
-    std::unique_ptr<boost::asio::steady_timer> expiry_timer_;
+    std::optional<boost::asio::steady_timer> expiry_timer_;
     std::vector<std::shared_ptr<TopicShard>> shards_;
     std::size_t subscribers_ = 0;
     std::uint64_t published_ = 0;

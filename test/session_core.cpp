@@ -14,6 +14,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/system/system_error.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -38,27 +41,26 @@ const std::string sse_head_1_1 = "HTTP/1.1 200 OK\r\n"
                                  "Connection: close\r\n"
                                  "Transfer-Encoding: chunked\r\n\r\n";
 
-// The body of a chunked response, or "<bad chunking>" if the framing is
-// broken; `complete` says whether the last chunk came.
-std::string dechunk(std::string_view body, bool& complete)
+// The body of `response` as an HTTP client reads it: Beast's parser undoes
+// the chunking. `complete`: the response ended where its framing says, with
+// nothing after it.
+std::string parsed_body(const std::string& response, bool& complete)
 {
-    std::string out;
     complete = false;
-    for (;;) {
-        auto line_end = body.find("\r\n");
-        if (line_end == std::string_view::npos)
-            return body.empty() ? out : "<bad chunking>";
-        const std::size_t size = std::stoul(std::string(body.substr(0, line_end)), nullptr, 16);
-        body.remove_prefix(line_end + 2);
-        if (size == 0) {
-            complete = body == "\r\n";
-            return complete ? out : "<bad chunking>";
-        }
-        if (body.size() < size + 2 || body.substr(size, 2) != "\r\n")
-            return "<bad chunking>";
-        out += body.substr(0, size);
-        body.remove_prefix(size + 2);
+    http::response_parser<http::string_body> parser;
+    parser.eager(true);
+    parser.body_limit(boost::none);
+    boost::system::error_code ec;
+    std::size_t used = 0;
+    while (used < response.size() && !parser.is_done()) {
+        used += parser.put(asio::buffer(response.data() + used, response.size() - used), ec);
+        if (ec == http::error::need_more)
+            break;
+        if (ec)
+            return "<bad framing: " + ec.message() + ">";
     }
+    complete = parser.is_done() && used == response.size();
+    return parser.get().body();
 }
 
 asio::awaitable<void> send_numbered(ssekit::ServerSSESession& session, int count)
@@ -111,7 +113,7 @@ struct SessionFixture {
     {
         const std::string all = peer->received();
         BOOST_REQUIRE_MESSAGE(all.starts_with(sse_head_1_1), "head: " << all.substr(0, 200));
-        return dechunk(std::string_view(all).substr(sse_head_1_1.size()), complete);
+        return parsed_body(all, complete);
     }
 
     /// The peer got the whole chunked response of send_numbered(count).

@@ -6,6 +6,7 @@
 #include "../support/http_client.hpp"
 #include "../support/run.hpp"
 #include "../support/threaded_server.hpp"
+#include "../support/topic_ids.hpp"
 #include "../support/wait.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -35,7 +36,9 @@ using ssekit::ServerSentEvent;
 using ssekit::ServerSSESession;
 using ssekit::test::get_request;
 using ssekit::test::HttpClient;
+using ssekit::test::offset_of;
 using ssekit::test::run_awaitable;
+using ssekit::test::topic_id;
 
 namespace {
 
@@ -99,20 +102,11 @@ void publish_times(ssekit::Topic& topic, int count, const std::string& data)
         topic.publish(event);
 }
 
-// The id `topic` gives the event at `offset`: EPOCH-OFFSET.
-std::string id_at(const ssekit::Topic& topic, int offset)
-{
-    return topic.stats().epoch + "-" + std::to_string(offset);
-}
-
-// The offset in an EPOCH-OFFSET id.
-int offset_of(const std::string& id) { return std::stoi(id.substr(id.rfind('-') + 1)); }
-
 std::vector<std::string> sequence_ids(const ssekit::Topic& topic, int first, int last)
 {
     std::vector<std::string> ids;
     for (int i = first; i <= last; ++i)
-        ids.push_back(id_at(topic, i));
+        ids.push_back(topic_id(topic, i));
     return ids;
 }
 
@@ -126,7 +120,8 @@ asio::awaitable<bool> receives_all_in_order(HttpClient& client, int total, int p
         int seq = -1;
         const std::string& event = events[static_cast<std::size_t>(i)];
         auto data = event.find("data: ");
-        if (!event.starts_with("id: ") || offset_of(event.substr(4, event.find('\n') - 4)) != i + 1 ||
+        if (!event.starts_with("id: ") ||
+            offset_of(event.substr(4, event.find('\n') - 4)) != static_cast<std::uint64_t>(i + 1) ||
             data == std::string::npos ||
             std::sscanf(event.c_str() + data, "data: %d %d", &p, &seq) != 2 || p < 0 || p >= publishers ||
             seq != next[static_cast<std::size_t>(p)]++)
@@ -205,7 +200,7 @@ BOOST_AUTO_TEST_CASE(reconnecting_with_each_buffered_id_replays_exactly_the_rest
     for (int last = 1; last <= 10; ++last) {
         asio::io_context io;
         auto ids = run_awaitable(io, [&]() -> asio::awaitable<std::vector<std::string>> {
-            const std::string request = get_request("/topic", {"Last-Event-ID: " + id_at(*s.topic, last)});
+            const std::string request = get_request("/topic", {"Last-Event-ID: " + topic_id(*s.topic, last)});
             auto client = co_await HttpClient::open(port, request);
             if (last == 10)
                 co_return std::vector<std::string>{};
@@ -226,11 +221,11 @@ BOOST_AUTO_TEST_CASE(first_request_may_pass_its_last_id_as_a_query_parameter)
     publish_times(*s.topic, 3, "e");
     asio::io_context io;
     auto events = run_awaitable(io, [&]() -> asio::awaitable<std::vector<std::string>> {
-        auto client = co_await HttpClient::open(port, get_request("/topic?last_event_id=" + id_at(*s.topic, 1)));
+        auto client = co_await HttpClient::open(port, get_request("/topic?last_event_id=" + topic_id(*s.topic, 1)));
         co_return co_await client.read_events(2);
     }());
-    BOOST_TEST(events[0] == "id: " + id_at(*s.topic, 2) + "\ndata: e");
-    BOOST_TEST(events[1] == "id: " + id_at(*s.topic, 3) + "\ndata: e");
+    BOOST_TEST(events[0] == "id: " + topic_id(*s.topic, 2) + "\ndata: e");
+    BOOST_TEST(events[1] == "id: " + topic_id(*s.topic, 3) + "\ndata: e");
 }
 
 BOOST_AUTO_TEST_CASE(an_evicted_id_gets_the_reset_event_then_everything_the_log_holds)
@@ -238,7 +233,7 @@ BOOST_AUTO_TEST_CASE(an_evicted_id_gets_the_reset_event_then_everything_the_log_
     TopicServer s({.replay_count = 5});
     auto port = s.server.start();
     publish_times(*s.topic, 10, "e");
-    const std::string evicted = id_at(*s.topic, 2);
+    const std::string evicted = topic_id(*s.topic, 2);
     asio::io_context io;
     auto events = run_awaitable(io, [&]() -> asio::awaitable<std::vector<std::string>> {
         const std::string request = get_request("/topic", {"Last-Event-ID: " + evicted});
@@ -248,7 +243,7 @@ BOOST_AUTO_TEST_CASE(an_evicted_id_gets_the_reset_event_then_everything_the_log_
     }());
     BOOST_TEST(events[0] == "event: reset\ndata: " + evicted);
     for (int offset = 6; offset <= 10; ++offset)
-        BOOST_TEST(events[static_cast<std::size_t>(offset - 5)] == "id: " + id_at(*s.topic, offset) + "\ndata: e");
+        BOOST_TEST(events[static_cast<std::size_t>(offset - 5)] == "id: " + topic_id(*s.topic, offset) + "\ndata: e");
     BOOST_TEST(s.topic->stats().resets == 1u);
 }
 
@@ -285,10 +280,10 @@ BOOST_AUTO_TEST_CASE(a_publish_with_an_id_no_client_can_send_back_throws_invalid
 
             // The refused publishes took no sequence number: no gap.
             const ServerSentEvent two{.data = "two"};
-            BOOST_TEST(s.topic->publish(two) == id_at(*s.topic, 2));
+            BOOST_TEST(s.topic->publish(two) == topic_id(*s.topic, 2));
             auto live_events = co_await follower.read_events(2);
             // Nor did they reach the replay buffer.
-            const std::string resume = get_request("/topic", {"Last-Event-ID: " + id_at(*s.topic, 1)});
+            const std::string resume = get_request("/topic", {"Last-Event-ID: " + topic_id(*s.topic, 1)});
             auto resuming = co_await HttpClient::open(port, resume);
             co_await until_subscribed(*s.topic, 2);
             const ServerSentEvent three{.data = "three"};
@@ -296,7 +291,7 @@ BOOST_AUTO_TEST_CASE(a_publish_with_an_id_no_client_can_send_back_throws_invalid
             auto resumed_events = co_await resuming.read_events(2);
             co_return std::make_pair(std::move(live_events), std::move(resumed_events));
         }());
-    const auto id_line = [&](int offset) { return "id: " + id_at(*s.topic, offset); };
+    const auto id_line = [&](int offset) { return "id: " + topic_id(*s.topic, offset); };
     BOOST_TEST(live == (std::vector<std::string>{id_line(1) + "\ndata: one", id_line(2) + "\ndata: two"}),
                boost::test_tools::per_element());
     BOOST_TEST(resumed == (std::vector<std::string>{id_line(2) + "\ndata: two", id_line(3) + "\ndata: three"}),
@@ -320,7 +315,7 @@ BOOST_AUTO_TEST_CASE(catch_up_while_publishing_has_no_gap_and_no_duplicate)
     });
     asio::io_context io;
     auto events = run_awaitable(io, [&]() -> asio::awaitable<std::vector<std::string>> {
-        const std::string request = get_request("/topic", {"Last-Event-ID: " + id_at(*s.topic, 50)});
+        const std::string request = get_request("/topic", {"Last-Event-ID: " + topic_id(*s.topic, 50)});
         auto client = co_await HttpClient::open(port, request);
         co_return co_await client.read_events(500);
     }());
@@ -431,8 +426,8 @@ BOOST_AUTO_TEST_CASE(one_connection_follows_several_topics)
         weather.publish(rain);
         co_return co_await client.read_events(2);
     }());
-    BOOST_TEST(events[0] == "event: news\nid: " + id_at(news, 1) + "\ndata: headline");
-    BOOST_TEST(events[1] == "event: weather\nid: " + id_at(weather, 1) + "\ndata: rain");
+    BOOST_TEST(events[0] == "event: news\nid: " + topic_id(news, 1) + "\ndata: headline");
+    BOOST_TEST(events[1] == "event: weather\nid: " + topic_id(weather, 1) + "\ndata: rain");
 }
 
 BOOST_AUTO_TEST_CASE(subscribers_leaving_mid_publish_leave_the_others_whole)
@@ -512,7 +507,7 @@ BOOST_AUTO_TEST_CASE(a_stalled_subscriber_does_not_delay_the_others)
                 const ServerSentEvent event{.data = payload};
                 s.topic->publish(event);
                 auto got = co_await reader.read_events(1);
-                BOOST_REQUIRE(got[0] == "id: " + id_at(*s.topic, i + 1) + "\ndata: " + payload);
+                BOOST_REQUIRE(got[0] == "id: " + topic_id(*s.topic, i + 1) + "\ndata: " + payload);
                 most_queued = std::max(most_queued, s.topic->stats().bytes_queued);
             }
         }(),
@@ -609,7 +604,7 @@ BOOST_AUTO_TEST_CASE(a_server_thread_far_behind_a_topic_holds_a_bounded_backlog_
     }
     BOOST_TEST(received.ids.size() + reported == static_cast<std::size_t>(total));
     BOOST_TEST(s.topic->stats().dropped == reported);
-    BOOST_TEST(received.ids.back() == id_at(*s.topic, total)); // the newest are the ones kept
+    BOOST_TEST(received.ids.back() == topic_id(*s.topic, total)); // the newest are the ones kept
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
     // (A sanitizer's allocator keeps freed memory for a while: there the
     // figure says nothing.)

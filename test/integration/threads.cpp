@@ -12,6 +12,7 @@
 #include "../support/print.hpp"
 #include "../support/run.hpp"
 #include "../support/threaded_server.hpp"
+#include "../support/topic_ids.hpp"
 #include "../support/wait.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -219,7 +220,7 @@ BOOST_AUTO_TEST_CASE(four_publisher_threads_reach_twenty_subscribers_exactly_onc
     const std::string epoch = topic.stats().epoch + "-";
     const auto offset_of = [&](const std::string& id) {
         BOOST_REQUIRE_MESSAGE(id.starts_with(epoch), "id " << id << " outside epoch " << epoch);
-        return std::stoi(id.substr(epoch.size()));
+        return static_cast<int>(ssekit::test::offset_of(id));
     };
     std::vector<std::string> expected(total);
     for (int p = 0; p < publishers; ++p) {

@@ -9,6 +9,7 @@
 #include "../support/http_client.hpp"
 #include "../support/run.hpp"
 #include "../support/threaded_server.hpp"
+#include "../support/topic_ids.hpp"
 #include "../support/wait.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -31,13 +32,9 @@ using ssekit::ServerSSESession;
 using ssekit::test::get_request;
 using ssekit::test::HttpClient;
 using ssekit::test::run_awaitable;
+using ssekit::test::topic_id;
 
 namespace {
-
-std::string id_at(const ssekit::Topic& topic, std::uint64_t offset)
-{
-    return topic.stats().epoch + "-" + std::to_string(offset);
-}
 
 std::string event_text(const std::string& id, const std::string& data) { return "id: " + id + "\ndata: " + data; }
 
@@ -142,10 +139,10 @@ BOOST_AUTO_TEST_CASE(an_offset_never_published_or_trimmed_away_gets_reset_and_on
             co_return (co_await client.read_events(1))[0];
         }());
     };
-    BOOST_TEST(first_event_after(id_at(topic, 6)) == event_text(id_at(topic, 7), "7")); // just before the log
-    BOOST_TEST(first_event_after(id_at(topic, 8)) == event_text(id_at(topic, 9), "9"));
-    BOOST_TEST(first_event_after(id_at(topic, 5)).starts_with("event: reset\n"));  // trimmed away
-    BOOST_TEST(first_event_after(id_at(topic, 11)).starts_with("event: reset\n")); // not published yet
+    BOOST_TEST(first_event_after(topic_id(topic, 6)) == event_text(topic_id(topic, 7), "7")); // just before the log
+    BOOST_TEST(first_event_after(topic_id(topic, 8)) == event_text(topic_id(topic, 9), "9"));
+    BOOST_TEST(first_event_after(topic_id(topic, 5)).starts_with("event: reset\n"));  // trimmed away
+    BOOST_TEST(first_event_after(topic_id(topic, 11)).starts_with("event: reset\n")); // not published yet
     BOOST_TEST(first_event_after(topic.stats().epoch + "-x").starts_with("event: reset\n"));
     BOOST_TEST(topic.stats().resets == 3u);
 }
@@ -312,7 +309,7 @@ BOOST_AUTO_TEST_CASE(a_filter_applies_to_replayed_events_as_to_live_ones)
     }
     asio::io_context io;
     auto events = run_awaitable(io, [&]() -> asio::awaitable<std::vector<std::string>> {
-        const std::string request = get_request("/mine", {"Last-Event-ID: " + id_at(topic, 0)});
+        const std::string request = get_request("/mine", {"Last-Event-ID: " + topic_id(topic, 0)});
         auto client = co_await HttpClient::open(port, request);
         co_await ssekit::test::eventually([&] { return topic.stats().subscribers == 1; });
         const ServerSentEvent for_bob{.data = "live", .event = "for-bob"};
@@ -322,10 +319,10 @@ BOOST_AUTO_TEST_CASE(a_filter_applies_to_replayed_events_as_to_live_ones)
         co_return co_await client.read_events(4);
     }());
     const std::vector<std::string> expected{
-        "event: for-ann\nid: " + id_at(topic, 1) + "\ndata: 0",
-        "event: for-ann\nid: " + id_at(topic, 3) + "\ndata: 2",
-        "event: for-ann\nid: " + id_at(topic, 5) + "\ndata: 4",
-        "event: for-ann\nid: " + id_at(topic, 8) + "\ndata: live",
+        "event: for-ann\nid: " + topic_id(topic, 1) + "\ndata: 0",
+        "event: for-ann\nid: " + topic_id(topic, 3) + "\ndata: 2",
+        "event: for-ann\nid: " + topic_id(topic, 5) + "\ndata: 4",
+        "event: for-ann\nid: " + topic_id(topic, 8) + "\ndata: live",
     };
     BOOST_TEST(events == expected, boost::test_tools::per_element());
 }
