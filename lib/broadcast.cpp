@@ -41,16 +41,11 @@ std::string new_epoch()
     return epoch;
 }
 
-// What an event in the log holds, counted against replay_bytes: its
-// encoding and its fields (filters see those).
-std::size_t stored_size(const PublishedEvent& published) noexcept
+// What an event costs the log, counted against replay_bytes: the event, the
+// control block make_shared puts beside it and the log's pointer to it.
+std::size_t log_bytes(const PublishedEvent& event) noexcept
 {
-    const ServerSentEvent& event = published.event;
-    std::size_t size = published.encoded.size();
-    for (const auto* field : {&event.data, &event.comments, &event.event, &event.id})
-        if (*field)
-            size += (*field)->size();
-    return size;
+    return event.stored_bytes() + 2 * sizeof(std::shared_ptr<const PublishedEvent>);
 }
 
 } // namespace
@@ -59,12 +54,12 @@ void TopicShard::schedule(std::shared_ptr<const PublishedEvent> event, bool clos
 {
     std::lock_guard lock(mutex_);
     if (event) {
-        incoming_bytes_ += event->encoded.size();
+        incoming_bytes_ += event->encoded().size();
         incoming_.push_back(std::move(event));
         const std::size_t most_events = max_pending_events.load(std::memory_order_relaxed);
         const std::size_t most_bytes = max_pending_bytes.load(std::memory_order_relaxed);
         while (incoming_.size() > 1 && (incoming_.size() > most_events || incoming_bytes_ > most_bytes)) {
-            incoming_bytes_ -= incoming_.front()->encoded.size();
+            incoming_bytes_ -= incoming_.front()->encoded().size();
             incoming_.pop_front();
         }
     }
@@ -107,7 +102,7 @@ void TopicShard::run_slice()
     }
 
     for (std::size_t i = 0; i < covered; ++i)
-        batch_bytes -= batch[i]->encoded.size();
+        batch_bytes -= batch[i]->encoded().size();
     batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(covered));
     covered = 0;
     next_member = 0;
@@ -136,7 +131,7 @@ void TopicShard::trim_batch() noexcept
     std::size_t excess = 0;
     std::size_t bytes = batch_bytes;
     while (batch.size() - excess > 1 && (batch.size() - excess > most_events || bytes > most_bytes))
-        bytes -= batch[excess++]->encoded.size();
+        bytes -= batch[excess++]->encoded().size();
     if (excess == 0)
         return;
     batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(excess));
@@ -153,25 +148,22 @@ TopicState::TopicState(TopicOptions opts, std::optional<boost::asio::any_io_exec
 
 std::string TopicState::publish(const ServerSentEvent& event)
 {
-    auto published = std::make_shared<PublishedEvent>();
-    published->event = event;
     std::lock_guard lock(mutex_);
     if (closed_)
         throw boost::system::system_error(error::session_closed, "ssekit::Topic::publish after close");
-    const std::uint64_t sequence = next_sequence_;
-    if (!published->event.id)
-        published->event.id = epoch + '-' + std::to_string(sequence);
-    published->encoded = encode_event(published->event); // throws invalid_field: nothing published
+    const std::uint64_t offset = next_sequence_;
+    std::optional<std::string> own_id;
+    if (!event.id)
+        own_id = epoch + '-' + std::to_string(offset);
+    // Throws invalid_field before anything changed: nothing is published.
+    auto shared = std::make_shared<const PublishedEvent>(event, offset, std::chrono::steady_clock::now(), own_id);
     ++next_sequence_;
     ++published_;
-    published->sequence = sequence;
-    published->published_at = std::chrono::steady_clock::now();
-    last_id_ = *published->event.id;
+    last_id_ = shared->id();
 
-    std::shared_ptr<const PublishedEvent> shared = std::move(published);
     replay_.push_back(shared);
-    replay_bytes_ += stored_size(*shared);
-    trim_replay(shared->published_at);
+    replay_bytes_ += log_bytes(*shared);
+    trim_replay(shared->published_at());
     if (expiry_timer_ && !expiry_armed_ && !replay_.empty()) {
         expiry_armed_ = true;
         boost::asio::post(expiry_timer_->get_executor(), [self = weak_from_this()] {
@@ -202,7 +194,7 @@ void TopicState::close()
 
 void TopicState::pop_oldest() noexcept
 {
-    replay_bytes_ -= stored_size(*replay_.front());
+    replay_bytes_ -= log_bytes(*replay_.front());
     replay_.pop_front();
 }
 
@@ -210,7 +202,7 @@ void TopicState::trim_replay(std::chrono::steady_clock::time_point now)
 {
     while (!replay_.empty() && (replay_.size() > options.replay_count || replay_bytes_ > options.replay_bytes))
         pop_oldest();
-    while (!replay_.empty() && now - replay_.front()->published_at > options.replay_age)
+    while (!replay_.empty() && now - replay_.front()->published_at() > options.replay_age)
         pop_oldest();
 }
 
@@ -222,7 +214,7 @@ void TopicState::arm_expiry()
         expiry_armed_ = false;
         return;
     }
-    const auto deadline = replay_.front()->published_at + options.replay_age;
+    const auto deadline = replay_.front()->published_at() + options.replay_age;
     lock.unlock();
     // Just past the age, so the event is older than replay_age then.
     expiry_timer_->expires_at(deadline + std::chrono::milliseconds(1));
@@ -260,13 +252,13 @@ std::optional<std::size_t> TopicState::replay_start(const std::string& since) co
         return replay_.size(); // up to date
     if (auto offset = own_offset(since)) {
         // The log holds a run of offsets, [first, next_sequence_).
-        const std::uint64_t first = replay_.empty() ? next_sequence_ : replay_.front()->sequence;
+        const std::uint64_t first = replay_.empty() ? next_sequence_ : replay_.front()->offset();
         if (*offset + 1 < first || *offset >= next_sequence_)
             return std::nullopt; // trimmed away, or never published
         return static_cast<std::size_t>(*offset + 1 - first);
     }
     for (std::size_t i = replay_.size(); i-- > 0;)
-        if (replay_[i]->event.id == since)
+        if (replay_[i]->id() == since)
             return i + 1;
     return std::nullopt;
 }
@@ -336,8 +328,8 @@ TopicStats TopicState::stats() const
     const auto now = std::chrono::steady_clock::now();
     std::size_t expired = 0;
     std::size_t expired_bytes = 0;
-    while (expired < replay_.size() && now - replay_[expired]->published_at > options.replay_age)
-        expired_bytes += stored_size(*replay_[expired++]);
+    while (expired < replay_.size() && now - replay_[expired]->published_at() > options.replay_age)
+        expired_bytes += log_bytes(*replay_[expired++]);
     std::size_t bytes_queued = 0;
     // Members change only under this lock, so reading the lists here is safe;
     // each subscriber's count is its own relaxed copy.
@@ -352,7 +344,7 @@ TopicStats TopicState::stats() const
                       .resets = resets_,
                       .replay_buffered = replay_.size() - expired,
                       .replay_buffered_bytes = replay_bytes_ - expired_bytes,
-                      .first_offset = empty ? 0 : replay_[expired]->sequence,
+                      .first_offset = empty ? 0 : replay_[expired]->offset(),
                       .last_offset = next_sequence_ - 1,
                       .epoch = epoch,
                       .bytes_queued = bytes_queued,

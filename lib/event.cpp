@@ -1,5 +1,7 @@
 #include <ssekit/event.hpp>
 
+#include "event_encoding.hpp"
+
 #include <ssekit/error.hpp>
 
 #include <boost/locale/utf.hpp>
@@ -66,11 +68,14 @@ struct InvalidField {
     const char* reason = nullptr;
 };
 
-InvalidField find_invalid_field(const ServerSentEvent& ev) noexcept
+// `id`: the id written in place of the event's own, if any.
+InvalidField find_invalid_field(const ServerSentEvent& ev, std::optional<std::string_view> id = std::nullopt) noexcept
 {
+    if (!id && ev.id)
+        id = *ev.id;
     if (ev.event && has_line_break(*ev.event))
         return {"event", "holds CR or LF"};
-    if (const char* reason = ev.id ? unsendable_id_reason(*ev.id) : nullptr)
+    if (const char* reason = id ? unsendable_id_reason(*id) : nullptr)
         return {"id", reason};
     if (ev.retry && ev.retry->count() < 0)
         return {"retry", "is negative"};
@@ -94,7 +99,8 @@ void for_each_line(std::string_view value, OnLine on_line)
     on_line(std::string_view(line_start, value.end()));
 }
 
-void append_field(std::string& out, std::string_view name, std::string_view value)
+// Returns where the value went in `out`.
+detail::FieldSpan append_field(std::string& out, std::string_view name, std::string_view value)
 {
     out.append(name);
     out.push_back(':');
@@ -102,9 +108,11 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
         // Always one space: the parser drops exactly one, so leading spaces of
         // the value survive.
         out.push_back(' ');
-        out.append(value);
     }
+    const detail::FieldSpan span{.begin = out.size(), .size = value.size()};
+    out.append(value);
     out.push_back('\n');
+    return span;
 }
 
 void append_lines(std::string& out, std::string_view name, std::string_view value)
@@ -114,10 +122,10 @@ void append_lines(std::string& out, std::string_view name, std::string_view valu
 
 // The encoded size when no value spans several lines; the output then grows
 // once. Multi-line values add a few bytes per line and may grow it again.
-std::size_t typical_encoded_size(const ServerSentEvent& ev) noexcept
+std::size_t typical_encoded_size(const ServerSentEvent& ev, std::optional<std::string_view> id) noexcept
 {
-    auto size = [](const std::optional<std::string>& v) -> std::size_t { return v ? v->size() + 8 : 0; };
-    return size(ev.data) + size(ev.event) + size(ev.id) + size(ev.comments) + (ev.retry ? 28 : 0) + 1;
+    auto size = [](const auto& v) -> std::size_t { return v ? v->size() + 8 : 0; };
+    return size(ev.data) + size(ev.event) + size(id) + size(ev.comments) + (ev.retry ? 28 : 0) + 1;
 }
 
 } // namespace
@@ -132,35 +140,72 @@ boost::system::error_code validate_event(const ServerSentEvent& ev) noexcept
 void encode_event(const ServerSentEvent& ev, std::string& out, boost::system::error_code& ec)
 {
     ec = validate_event(ev);
-    if (ec)
-        return;
-    out.reserve(out.size() + typical_encoded_size(ev));
+    if (!ec)
+        detail::append_event(ev, std::nullopt, out);
+}
+
+std::string encode_event(const ServerSentEvent& ev)
+{
+    detail::check_encodable(ev, std::nullopt);
+    std::string out;
+    detail::append_event(ev, std::nullopt, out);
+    return out;
+}
+
+namespace detail {
+
+void check_encodable(const ServerSentEvent& ev, std::optional<std::string_view> id)
+{
+    if (const InvalidField invalid = find_invalid_field(ev, id); invalid.field != nullptr)
+        throw boost::system::system_error(make_error_code(error::invalid_field),
+                                          std::string("ServerSentEvent field '") + invalid.field + "' " +
+                                              invalid.reason);
+}
+
+EncodedFields append_event(const ServerSentEvent& ev, std::optional<std::string_view> id, std::string& out)
+{
+    if (!id && ev.id)
+        id = *ev.id;
+    EncodedFields fields;
+    out.reserve(out.size() + typical_encoded_size(ev, id));
     if (ev.comments)
         append_lines(out, "", *ev.comments);
     if (ev.event)
-        append_field(out, "event", *ev.event);
-    if (ev.id)
-        append_field(out, "id", *ev.id);
+        fields.type = append_field(out, "event", *ev.event);
+    if (id)
+        fields.id = append_field(out, "id", *id);
     if (ev.retry) {
         char digits[24];
         auto [end, _] = std::to_chars(digits, digits + sizeof digits, ev.retry->count());
         append_field(out, "retry", std::string_view(digits, end));
     }
-    if (ev.data)
+    if (ev.data) {
+        fields.data_lines.begin = out.size();
         append_lines(out, "data", *ev.data);
+        fields.data_lines.size = out.size() - fields.data_lines.begin;
+    }
     out.push_back('\n');
+    return fields;
 }
 
-std::string encode_event(const ServerSentEvent& ev)
+std::string join_data_lines(std::string_view data_lines)
 {
-    if (const InvalidField invalid = find_invalid_field(ev); invalid.field != nullptr)
-        throw boost::system::system_error(make_error_code(error::invalid_field),
-                                          std::string("ServerSentEvent field '") + invalid.field + "' " +
-                                              invalid.reason);
-    std::string out;
-    boost::system::error_code ec;
-    encode_event(ev, out, ec);
-    return out;
+    std::string data;
+    data.reserve(data_lines.size());
+    bool first = true;
+    while (!data_lines.empty()) {
+        const std::size_t end = data_lines.find('\n');
+        std::string_view line = data_lines.substr(0, end);
+        data_lines.remove_prefix(end + 1);
+        line.remove_prefix(line.size() > 5 ? 6 : 5); // "data: value" or "data:"
+        if (!first)
+            data.push_back('\n');
+        data.append(line);
+        first = false;
+    }
+    return data;
 }
+
+} // namespace detail
 
 } // namespace ssekit

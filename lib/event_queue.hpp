@@ -17,7 +17,7 @@ struct QueuedEvent {
     std::string owned;
     std::shared_ptr<const PublishedEvent> published;
 
-    std::string_view bytes() const noexcept { return published ? std::string_view(published->encoded) : owned; }
+    std::string_view bytes() const noexcept { return published ? published->encoded() : owned; }
 };
 
 /// The events of one session that the writer has not taken yet, oldest

@@ -277,7 +277,7 @@ std::optional<std::size_t> SessionCore::enqueue_published(std::shared_ptr<const 
 {
     if (closing_)
         return 0;
-    const std::size_t size = event->encoded.size();
+    const std::size_t size = event->encoded().size();
     std::size_t dropped = 0;
     auto over_bound = [&] {
         return queue_.size() >= max_events || total_queued() + size > shared_->options.max_queued_bytes;

@@ -42,12 +42,12 @@ void TopicFollower::deliver(std::span<const std::shared_ptr<const PublishedEvent
         return; // follow() is about to return and leave
     bool queued = false;
     for (const auto& event : events) {
-        if (event->sequence <= last_sequence_)
+        if (event->offset() <= last_sequence_)
             continue; // already in the replay, or in an earlier pass
         // A gap: this thread fell too far behind the topic and skipped the
         // oldest (TopicShard::max_pending_events); they count as dropped.
-        const std::uint64_t skipped = event->sequence - last_sequence_ - 1;
-        last_sequence_ = event->sequence;
+        const std::uint64_t skipped = event->offset() - last_sequence_ - 1;
+        last_sequence_ = event->offset();
         if (skipped > 0) {
             if (!session_.note_dropped(static_cast<std::size_t>(skipped), options_.policy)) {
                 ++topic_.disconnected;

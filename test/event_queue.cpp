@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -19,11 +20,12 @@ namespace {
 
 QueuedEvent sent(std::string bytes) { return QueuedEvent{.owned = std::move(bytes), .published = nullptr}; }
 
-QueuedEvent published(std::string bytes)
+// A topic's event with this data: "data: DATA\n\n" on the wire.
+QueuedEvent published(std::string data)
 {
-    auto event = std::make_shared<ssekit::PublishedEvent>();
-    event->encoded = std::move(bytes);
-    return QueuedEvent{.owned = {}, .published = std::move(event)};
+    const ssekit::ServerSentEvent event{.data = std::move(data)};
+    return QueuedEvent{.owned = {},
+                       .published = std::make_shared<ssekit::PublishedEvent>(event, 1, std::chrono::steady_clock::now())};
 }
 
 // Everything the batch would write, as one string.
@@ -43,7 +45,7 @@ BOOST_AUTO_TEST_CASE(counts_events_and_bytes_in_order)
 {
     EventQueue queue;
     queue.push(sent("data: a\n\n"));
-    queue.push(published("data: bb\n\n"));
+    queue.push(published("bb"));
     BOOST_TEST(queue.size() == 2u);
     BOOST_TEST(queue.bytes() == 19u);
     BOOST_TEST(queue.pop_front().bytes() == "data: a\n\n");
@@ -62,7 +64,7 @@ BOOST_AUTO_TEST_CASE(drop_oldest_keeps_what_the_handler_sent)
     queue.push(published("p2"));
     BOOST_TEST(queue.drop_oldest_published());
     BOOST_TEST(queue.size() == 3u);
-    BOOST_TEST(queue.bytes() == 6u);
+    BOOST_TEST(queue.bytes() == 14u); // "s1", "s2" and "data: p2\n\n"
     BOOST_TEST(queue.drop_oldest_published());
     BOOST_TEST(!queue.drop_oldest_published()); // only sends are left
     BOOST_TEST(queue.pop_front().bytes() == "s1");
@@ -83,7 +85,7 @@ BOOST_AUTO_TEST_CASE(storage_stays_proportional_to_the_bound_however_long_a_clie
         for (int i = 0; i < 3; ++i) {
             while (queue.size() >= bound)
                 BOOST_REQUIRE(queue.drop_oldest_published());
-            queue.push(published("data: x\n\n"));
+            queue.push(published("x"));
         }
         for (int i = 0; i < 2 && !queue.empty(); ++i)
             queue.pop_front();
@@ -98,7 +100,7 @@ BOOST_AUTO_TEST_CASE(a_batch_is_one_chunk_after_the_head)
 {
     EventQueue queue;
     queue.push(sent("data: a\n\n"));
-    queue.push(published("data: b\n\n"));
+    queue.push(published("b"));
     WriteBatch batch;
     const std::string head = "HTTP/1.1 200 OK\r\n\r\n";
     BOOST_TEST(batch.fill(head, queue, 0, true));
@@ -110,7 +112,7 @@ BOOST_AUTO_TEST_CASE(a_batch_is_one_chunk_after_the_head)
 BOOST_AUTO_TEST_CASE(a_dropped_notice_goes_before_the_events_that_follow_the_gap)
 {
     EventQueue queue;
-    queue.push(published("data: 9\n\n"));
+    queue.push(published("9"));
     WriteBatch batch;
     BOOST_TEST(batch.fill("", queue, 3, false));
     BOOST_TEST(pending_bytes(batch) == "event: dropped\ndata: 3\n\ndata: 9\n\n");

@@ -2,6 +2,7 @@
 #define SSEKIT_BROADCAST_HPP
 
 #include <ssekit/event.hpp>
+#include <ssekit/published_event.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -43,14 +44,6 @@ enum class SlowSubscriberPolicy {
     /// Close the stream; the browser reconnects with `Last-Event-ID` and
     /// catches up from the topic's log.
     disconnect,
-};
-
-/** A published event: what a follow filter sees. */
-struct PublishedEvent {
-    ServerSentEvent event;   ///< with its `id` set
-    std::string encoded;     ///< the wire bytes, shared by every subscriber
-    std::uint64_t sequence;  ///< its offset in the topic's log: 1, 2, 3, ...
-    std::chrono::steady_clock::time_point published_at;
 };
 
 /** How one session follows a topic. */

@@ -14,6 +14,7 @@
 
 #include <ssekit/error.hpp>
 #include <ssekit/event_stream_parser.hpp>
+#include <ssekit/published_event.hpp>
 
 #include "print_events.hpp"
 
@@ -220,6 +221,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (ec || appended != "data: before\n\n" + wire)
         fail("encode_event(ev, out, ec) differs from encode_event(ev)", wire);
 
+    // A topic's copy holds the same bytes, and reads its fields back as the
+    // browser does below.
+    const ssekit::PublishedEvent published(ev, 1, std::chrono::steady_clock::now());
+    if (published.encoded() != wire)
+        fail("PublishedEvent encodes otherwise than encode_event", wire);
+    const Expected expected = expected_from(ev);
+    const bool has_message = !expected.events.empty() && expected.events.back().kind == ssekit::EventKind::message;
+    if (published.id() != expected.last_event_id || published.data().has_value() != has_message ||
+        (has_message && *published.data() != expected.events.back().data) ||
+        published.type() != (ev.event ? std::optional<std::string_view>(*ev.event) : std::nullopt))
+        fail("PublishedEvent reads back other fields than a browser sees", wire);
+
     // A browser has no limits; neither has this parser.
     ssekit::EventStreamParser parser({.show_comments = true,
                                       .show_retry = true,
@@ -230,7 +243,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (ec)
         fail("the parser refused the encoded event", wire);
 
-    const Expected expected = expected_from(ev);
     if (events != expected.events || parser.last_event_id() != expected.last_event_id ||
         parser.retry() != expected.retry) {
         ssekit::fuzz::print_events("expected", expected.events, expected.last_event_id);

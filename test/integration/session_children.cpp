@@ -210,7 +210,7 @@ void a_throwing_filter_ends_only_its_session(std::size_t threads)
         ssekit::FollowOptions options;
         if (session.call().path_param("kind") == "throwing")
             options.filter = [](const ssekit::PublishedEvent& event) -> bool {
-                if (event.event.data == "2")
+                if (event.data() == "2")
                     throw std::runtime_error("filter failed");
                 return true;
             };

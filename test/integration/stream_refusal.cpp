@@ -108,7 +108,7 @@ BOOST_AUTO_TEST_CASE(a_filter_that_throws_during_the_replay_gets_500_without_the
     ssekit::test::ThreadedServer server(ssekit::ServerOptions{.on_handler_error = [](auto&&...) {}});
     server.server().sse("/replay", [&](ServerSSESession& session) -> asio::awaitable<void> {
         ssekit::FollowOptions options{.filter = [](const ssekit::PublishedEvent& event) -> bool {
-            if (event.sequence == 3)
+            if (event.offset() == 3)
                 throw std::runtime_error("filter failed");
             return true;
         }};
