@@ -46,6 +46,16 @@ bool is_topic_name(std::string_view name)
 
 Response bad_topic_name() { return Response::text("bad topic name\n", http::status::bad_request); }
 
+// The registry is full of topics in use: try again once some went away.
+// A 503 that browsers do not retry every 3 s, as they would after an empty
+// 200 stream.
+Response too_many_topics()
+{
+    Response refusal = Response::text("too many topics\n", http::status::service_unavailable);
+    refusal.headers.emplace_back("Retry-After", "60");
+    return refusal;
+}
+
 } // namespace
 
 void add_pubsub_routes(Server& server, TopicRegistry& topics)
@@ -60,11 +70,7 @@ void add_pubsub_routes(Server& server, TopicRegistry& topics)
         try {
             topic = topics.topic(name);
         } catch (const std::length_error&) {
-            // Refused before the stream starts: a 503 that browsers do not
-            // retry every 3 s, as they would after an empty 200 stream.
-            Response refusal = Response::text("too many topics\n", http::status::service_unavailable);
-            refusal.headers.emplace_back("Retry-After", "60");
-            session.respond(std::move(refusal));
+            session.respond(too_many_topics()); // before the stream starts
             co_return;
         }
         // Proxies drop connections that stay silent; a comment keeps it warm.
@@ -89,7 +95,7 @@ void add_pubsub_routes(Server& server, TopicRegistry& topics)
                 throw;
             return Response::text(std::string(e.what()) + "\n", http::status::bad_request);
         } catch (const std::length_error&) {
-            return Response::text("too many topics\n", http::status::service_unavailable);
+            return too_many_topics();
         }
     });
 

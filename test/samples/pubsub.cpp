@@ -213,4 +213,26 @@ BOOST_AUTO_TEST_CASE(a_topic_name_outside_the_rule_is_refused_400_and_makes_no_t
         }());
 }
 
+BOOST_AUTO_TEST_CASE(past_the_topic_limit_a_new_name_is_answered_503_with_retry_after)
+{
+    SampleProcess sample(sample_path("pubsub"));
+    asio::io_context io;
+    run_awaitable(
+        io,
+        [&]() -> asio::awaitable<void> {
+            // The sample's registry holds 1,024 topics; a log keeps each in use.
+            for (int i = 0; i < 1024; ++i)
+                co_await publish(sample.port(), "/pub/t" + std::to_string(i), "x");
+            auto posted = co_await fetch(sample.port(), post_request("/pub/one-too-many", "x"));
+            BOOST_TEST(posted.result_int() == 503u);
+            BOOST_TEST(!posted[http::field::retry_after].empty());
+            const std::string request = get_request("/sub/one-too-many", {"Connection: close"});
+            auto subscribed = co_await fetch(sample.port(), request);
+            BOOST_TEST(subscribed.result_int() == 503u);
+            BOOST_TEST(!subscribed[http::field::retry_after].empty());
+            // A topic in use still works.
+            co_await publish(sample.port(), "/pub/t7", "y");
+        }());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
