@@ -85,7 +85,20 @@ class KeyFigure:
 P99 = KeyFigure("p99_us", "p99", "µs", lower_is_better=True)
 CPU_EFFICIENCY = KeyFigure("deliveries_per_server_cpu_s", "deliveries per server CPU-s", "", lower_is_better=False)
 RSS_PER_CONNECTION = KeyFigure("rss_per_connection_bytes", "RSS per connection", "B", lower_is_better=True)
-KEY_FIGURES = {figure.metric: figure for figure in (P99, CPU_EFFICIENCY, RSS_PER_CONNECTION)}
+HEAD_P50 = KeyFigure("head_p50_us", "response head p50", "µs", lower_is_better=True)
+CATCH_UP_P99 = KeyFigure("catch_up_p99_us", "catch-up p99", "µs", lower_is_better=True)
+RSS_OVER_LOG_BOUND = KeyFigure("rss_overhead_ratio", "RSS / log bound", "", lower_is_better=True)
+KEY_FIGURES = {figure.metric: figure for figure in (P99, CPU_EFFICIENCY, RSS_PER_CONNECTION, HEAD_P50, CATCH_UP_P99,
+                                                    RSS_OVER_LOG_BOUND)}
+
+# The servers that replay from Last-Event-ID; the other peers do not.
+REPLAYING_SERVERS = ("ssekit", "nchan")
+# sample-pubsub's topic log bound (TopicOptions::replay_bytes' default), and
+# what M allows beyond it: allocator and bookkeeping, as a share of the bound.
+TOPIC_LOG_BOUND_BYTES = 16 * 1024 * 1024
+LOG_OVERHEAD_ALLOWANCE = 0.10
+# logs: how fast the load generator fills the logs, at least, for its timeout.
+LOGS_FILL_BYTES_PER_S = 100e6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,7 +106,7 @@ class Scenario:
     """One load-generator workload, as the load generator's options."""
 
     key: str
-    mode: str  # fanout | throughput | idle
+    mode: str  # fanout | throughput | idle | replay | logs
     subscribers: int
     key_metric: str
     events: int = 0
@@ -101,35 +114,69 @@ class Scenario:
     payload: int = 64
     publishers: int = 0
     duration_s: int = 0
+    # fanout: new connections timing their response head, one per interval.
+    probes: int = 0
+    probe_interval_s: float = 0.0
+    # replay: events published live once the storm caught up, at `rate`.
+    live_events: int = 0
+    # logs: topics filled with `events` events each.
+    topics: int = 0
+    # The servers it runs against; empty: all.
+    servers: tuple[str, ...] = ()
 
     @property
     def key_figure(self) -> KeyFigure:
         return KEY_FIGURES[self.key_metric]
 
+    def applies_to(self, server: str) -> bool:
+        return not self.servers or server in self.servers
+
     def description(self) -> str:
         if self.mode == "fanout":
-            return (f"fan-out: {self.subscribers:,} subscribers, {self.events:,} events "
+            text = (f"fan-out: {self.subscribers:,} subscribers, {self.events:,} events "
                     f"at {self.rate:g}/s, {self.payload} B")
+            if self.probes:
+                text += (f"; meanwhile {self.probes} new connections, one every {self.probe_interval_s:g} s, "
+                         "each timing its response head")
+            return text
         if self.mode == "throughput":
             return (f"throughput: {self.subscribers:,} subscribers, {self.publishers} publishers "
                     f"as fast as they can for {self.duration_s} s, {self.payload} B")
+        if self.mode == "replay":
+            return (f"replay storm: {self.events + 1:,} events published, then {self.subscribers:,} subscribers "
+                    f"resume at once after the first and must each get the {self.events:,} after it, "
+                    f"then {self.live_events} live at {self.rate:g}/s, {self.payload} B")
+        if self.mode == "logs":
+            return (f"full topic logs: {self.topics} topics, {self.events} events of {self.payload:,} B each, "
+                    "no subscribers")
         return f"idle: {self.subscribers:,} subscribers connected, nothing published"
 
     def loadgen_args(self) -> list[str]:
         if self.mode == "fanout":
+            probes = [f"--probes={self.probes}", f"--probe-interval={self.probe_interval_s:g}"] if self.probes else []
             return [f"--subscribers={self.subscribers}", f"--events={self.events}",
-                    f"--rate={self.rate:g}", f"--payload={self.payload}"]
+                    f"--rate={self.rate:g}", f"--payload={self.payload}", *probes]
         if self.mode == "throughput":
             return [f"--subscribers={self.subscribers}", f"--publishers={self.publishers}",
                     f"--duration={self.duration_s}", f"--payload={self.payload}"]
+        if self.mode == "replay":
+            return [f"--subscribers={self.subscribers}", f"--events={self.events}",
+                    f"--live-events={self.live_events}", f"--rate={self.rate:g}", f"--payload={self.payload}"]
+        if self.mode == "logs":
+            return [f"--topics={self.topics}", f"--events={self.events}", f"--payload={self.payload}",
+                    f"--log-bound={TOPIC_LOG_BOUND_BYTES}"]
         return [f"--subscribers={self.subscribers}", f"--settle={IDLE_SETTLE_S}"]
 
     def scheduled_s(self) -> float:
         """How long the workload lasts by its own schedule."""
         if self.mode == "fanout":
-            return self.events / self.rate
+            return max(self.events / self.rate, self.probes * self.probe_interval_s)
         if self.mode == "throughput":
             return float(self.duration_s)
+        if self.mode == "replay":
+            return self.live_events / self.rate
+        if self.mode == "logs":
+            return self.topics * self.events * self.payload / LOGS_FILL_BYTES_PER_S
         return float(IDLE_SETTLE_S)
 
     def timeout_s(self) -> float:
@@ -138,11 +185,16 @@ class Scenario:
 
     def quick(self) -> Scenario:
         """The same shape, small enough to smoke-test the pipeline in seconds."""
+        if self.mode == "logs":
+            # Fewer topics, but each still filled past its bound.
+            return dataclasses.replace(self, topics=max(2, self.topics // 50))
         return dataclasses.replace(
             self,
             subscribers=max(2, self.subscribers // 100),
             events=max(2, self.events // 10) if self.events else 0,
-            duration_s=max(2, self.duration_s // 10) if self.duration_s else 0)
+            duration_s=max(2, self.duration_s // 10) if self.duration_s else 0,
+            probes=max(2, self.probes // 10) if self.probes else 0,
+            live_events=max(2, self.live_events // 10) if self.live_events else 0)
 
 
 STANDARD_SCENARIOS = (
@@ -154,6 +206,13 @@ STANDARD_SCENARIOS = (
     # With B, the plot's three points: B's rate and length at 100 and 1,000.
     Scenario("S1", "fanout", 100, P99.metric, events=100, rate=5),
     Scenario("S2", "fanout", 1_000, P99.metric, events=100, rate=5),
+    # How long a newcomer waits for its response head while the server fans out.
+    Scenario("H", "fanout", 2_000, HEAD_P50.metric, events=2000, rate=200, probes=80, probe_interval_s=0.1),
+    Scenario("R", "replay", 1_000, CATCH_UP_P99.metric, events=500, live_events=20, rate=20,
+             servers=REPLAYING_SERVERS),
+    # 300 events of 64 KiB hold more than a log's 16 MiB: every log at its bound.
+    Scenario("M", "logs", 0, RSS_OVER_LOG_BOUND.metric, events=300, payload=64 * 1024, topics=100,
+             servers=("ssekit",)),
 )
 PLOT_SCENARIOS = ("S1", "S2", "B")
 
@@ -450,6 +509,8 @@ def choose_cpus() -> tuple[int | None, int | None, list[str]]:
 
 
 def rotated(items: Sequence[ServerSpec], by: int) -> list[ServerSpec]:
+    if not items:
+        return []
     by %= len(items)
     return [*items[by:], *items[:by]]
 
@@ -499,13 +560,18 @@ def run_one(settings: Settings, scenario: Scenario, spec: ServerSpec, repetition
     return record
 
 
+def applicable(scenario: Scenario, specs: list[ServerSpec]) -> list[ServerSpec]:
+    """The servers the scenario runs against: replay only where the server replays."""
+    return [spec for spec in specs if scenario.applies_to(spec.name)]
+
+
 def run_all(settings: Settings, specs: list[ServerSpec], logs: Path) -> list[dict[str, Any]]:
     loadgen = settings.build / "bench" / "loadgen" / "ssekit-loadgen"
-    total = len(settings.scenarios) * settings.repeat * len(specs)
+    total = sum(len(applicable(scenario, specs)) for scenario in settings.scenarios) * settings.repeat
     records: list[dict[str, Any]] = []
     for scenario in settings.scenarios:
         for repetition in range(settings.repeat):
-            for spec in rotated(specs, repetition):
+            for spec in rotated(applicable(scenario, specs), repetition):
                 say(f"[{len(records) + 1}/{total}] {scenario.key} run {repetition + 1}/{settings.repeat} "
                     f"on {spec.name}: {scenario.description()}")
                 record = run_one(settings, scenario, spec, repetition, logs, loadgen)
@@ -624,7 +690,7 @@ class Results:
         self.document = document
         self.machine: dict[str, Any] = document["machine"]
         self.settings: dict[str, Any] = document["settings"]
-        self.scenarios = [Scenario(**s) for s in document["scenarios"]]
+        self.scenarios = [Scenario(**{**s, "servers": tuple(s.get("servers", ()))}) for s in document["scenarios"]]
         self.servers: list[dict[str, str]] = document["servers"]
         self.notes: list[str] = document["notes"]
 
@@ -651,6 +717,19 @@ def result_line(result: dict[str, Any]) -> str:
         return float(value) if isinstance(value, (int, float)) else None
     if result.get("mode") == "idle":
         return f"RSS/connection {fmt_bytes(get('rss_per_connection_bytes'))} B"
+    if result.get("mode") == "replay":
+        return (f"catch-up p50 {fmt_us(get('catch_up_p50_us'))} µs, p99 {fmt_us(get('catch_up_p99_us'))} µs, "
+                f"complete {fmt_number(get('complete_subscribers'))}/{fmt_number(get('subscribers'))}, "
+                f"server CPU {fmt_number(get('server_cpu_s'), 2)} s")
+    if result.get("mode") == "logs":
+        return (f"RSS {fmt_bytes(get('rss_after_bytes'))} B, per topic {fmt_bytes(get('rss_per_topic_bytes'))} B, "
+                f"RSS / log bound {fmt_ratio(get('rss_overhead_ratio'))}, "
+                f"log bytes per /stats {fmt_bytes(get('replay_buffered_bytes'))}")
+    if result.get("probes"):
+        return (f"response head p50 {fmt_us(get('head_p50_us'))} µs, p99 {fmt_us(get('head_p99_us'))} µs, "
+                f"probes failed {fmt_number(get('probe_failures'))}/{fmt_number(get('probes'))}; "
+                f"delivery p99 {fmt_us(get('p99_us'))} µs, delivered {fmt_number(get('delivered'))}/"
+                f"{fmt_number(get('expected'))}")
     return (f"p50 {fmt_us(get('p50_us'))} µs, p99 {fmt_us(get('p99_us'))} µs, "
             f"delivered {fmt_number(get('delivered'))}/{fmt_number(get('expected'))}, "
             f"{fmt_number(get('publishes_per_s'), 1)} publishes/s, server CPU {fmt_share(get('server_cpu_share'))}")
@@ -659,8 +738,13 @@ def result_line(result: dict[str, Any]) -> str:
 def flag_text(result: dict[str, Any] | None) -> str:
     if not result:
         return "no result"
-    parts = [f"{key} {result[key]}" for key in ("lost", "duplicated", "unparsed", "disconnects", "connect_errors")
+    parts = [f"{key} {result[key]}" for key in ("lost", "duplicated", "unparsed", "disconnects", "connect_errors",
+                                                "probe_failures")
              if isinstance(result.get(key), (int, float)) and result[key]]
+    if result.get("mode") == "replay" and result.get("complete_subscribers") != result.get("subscribers"):
+        parts.append(f"complete {result.get('complete_subscribers')} of {result.get('subscribers')}")
+    if result.get("mode") == "logs" and not logs_within_bound(result):
+        parts.append("/stats: the logs hold more than their bound, or could not be read")
     return ", ".join(parts) or "see the load generator's log"
 
 
@@ -722,8 +806,107 @@ def md_table(header: list[str], rows: list[list[str]], right_from: int = 1) -> l
 # --- the report -----------------------------------------------------------
 
 
+def logs_within_bound(result: dict[str, Any]) -> bool:
+    """What GET /stats says the logs hold is within their bound."""
+    held, bound = result.get("replay_buffered_bytes"), result.get("log_bound_bytes")
+    return isinstance(held, int) and isinstance(bound, int) and held <= bound
+
+
+def peer_ratio(results: Results, scenario: Scenario, server: str) -> str:
+    """ssekit's key figure over this server's, for a table's ssekit/peer column."""
+    if server == "ssekit":
+        return "–"
+    figure = scenario.key_figure
+    return fmt_ratio(ratio(results.runs(scenario.key, "ssekit").median(figure.metric),
+                           results.runs(scenario.key, server).median(figure.metric)))
+
+
+def ratio_note(scenario: Scenario) -> str:
+    figure = scenario.key_figure
+    direction = "below 1: ssekit's is lower (better)" if figure.lower_is_better \
+        else "above 1: ssekit's is higher (better)"
+    return f"ssekit/peer: ssekit's {figure.title} divided by that server's; {direction}."
+
+
+def head_table(results: Results, scenario: Scenario) -> list[str]:
+    """Fan-out with head probes: the newcomers' wait first, then the fan-out's own figures."""
+    header = ["Server", "head p50 µs [min–max]", "head p99 µs", "head max µs", "probes failed / started",
+              "delivery p50 µs", "delivery p99 µs", "delivered / expected", "lost / dup", "server CPU",
+              "ssekit/peer", "runs"]
+    rows = []
+    for server in results.servers:
+        runs = results.runs(scenario.key, server["name"])
+        if not runs.records:
+            continue
+        median = runs.median
+        rows.append([
+            server["label"], fmt_spread(runs, "head_p50_us", fmt_us), fmt_us(median("head_p99_us")),
+            fmt_us(median("head_max_us")),
+            f"{runs.total('probe_failures'):,} / {runs.total('probes'):,}" if runs.valid else "–",
+            fmt_us(median("p50_us")), fmt_us(median("p99_us")),
+            f"{fmt_number(median('delivered'))} / {fmt_number(median('expected'))}",
+            f"{runs.total('lost'):,} / {runs.total('duplicated'):,}" if runs.valid else "–",
+            fmt_share(median("server_cpu_share")), peer_ratio(results, scenario, server["name"]), runs.runs_text()])
+    return [*md_table(header, rows), "",
+            "head: from writing `GET /sub/{topic}` on a new connection to reading the whole response head; "
+            "probes failed / started are totals over all runs.", "", ratio_note(scenario)]
+
+
+def replay_table(results: Results, scenario: Scenario) -> list[str]:
+    """Replay storm: how fast every resuming subscriber caught up, and whether it got everything."""
+    header = ["Server", "catch-up p50 µs", "catch-up p99 µs [min–max]", "catch-up max µs",
+              "complete / subscribers", "lost / dup / unparsed", "live p99 µs", "server CPU s", "server CPU",
+              "ssekit/peer", "runs"]
+    rows = []
+    for server in results.servers:
+        runs = results.runs(scenario.key, server["name"])
+        if not runs.records:
+            continue
+        median = runs.median
+        rows.append([
+            server["label"], fmt_us(median("catch_up_p50_us")), fmt_spread(runs, "catch_up_p99_us", fmt_us),
+            fmt_us(median("catch_up_max_us")),
+            f"{runs.total('complete_subscribers'):,} / {runs.total('subscribers'):,}" if runs.valid else "–",
+            f"{runs.total('lost'):,} / {runs.total('duplicated'):,} / {runs.total('unparsed'):,}"
+            if runs.valid else "–",
+            fmt_us(median("p99_us")), fmt_number(median("server_cpu_s"), 2), fmt_share(median("server_cpu_share")),
+            peer_ratio(results, scenario, server["name"]), runs.runs_text()])
+    return [*md_table(header, rows), "",
+            "catch-up: from the first connect of the storm to a subscriber's last replayed event. Complete: "
+            "every replayed and live event exactly once, in order, and nothing else (no `reset`); totals over "
+            "all runs. Live p99: delivery latency of the live events. Server CPU from the storm's start to "
+            "the last live event.", "", ratio_note(scenario)]
+
+
+def logs_table(results: Results, scenario: Scenario) -> list[str]:
+    """Full topic logs: what they cost in RSS against their bound."""
+    header = ["Server", "RSS before (B)", "RSS after (B)", "RSS growth per topic (B)", "log bound (B)",
+              "RSS / log bound [min–max]", "log bytes per /stats (B)", "events in logs", "runs"]
+    rows = []
+    for server in results.servers:
+        runs = results.runs(scenario.key, server["name"])
+        if not runs.records:
+            continue
+        median = runs.median
+        rows.append([
+            server["label"], fmt_bytes(median("rss_before_bytes")), fmt_bytes(median("rss_after_bytes")),
+            fmt_bytes(median("rss_per_topic_bytes")), fmt_bytes(median("log_bound_bytes")),
+            fmt_spread(runs, "rss_overhead_ratio", fmt_ratio), fmt_bytes(median("replay_buffered_bytes")),
+            fmt_number(median("replay_buffered_events")), runs.runs_text()])
+    return [*md_table(header, rows), "",
+            f"log bound: topics × {TOPIC_LOG_BOUND_BYTES:,} B (sample-pubsub's replay_bytes). RSS / log bound: "
+            "the RSS after the fill over that bound. log bytes: the sum of `replay_buffered_bytes` over the "
+            "run's topics in GET /stats."]
+
+
 def scenario_table(results: Results, scenario: Scenario) -> list[str]:
     """One row per server; the last columns compare with ssekit."""
+    if scenario.mode == "replay":
+        return replay_table(results, scenario)
+    if scenario.mode == "logs":
+        return logs_table(results, scenario)
+    if scenario.probes:
+        return head_table(results, scenario)
     figure = scenario.key_figure
     ssekit_key = results.runs(scenario.key, "ssekit").median(figure.metric)
     if scenario.mode == "idle":
@@ -857,8 +1040,47 @@ def evaluate_targets(results: Results) -> list[Check]:
         elif key == "D":
             checks.append(compare(key, "ssekit RSS per connection ≤ 2,048 B", ssekit(key, RSS_PER_CONNECTION.metric),
                                   2048, at_most, lambda ours, _: f"{fmt_bytes(ours)} B"))
+    # The scenarios added later are judged only when they ran: a run of
+    # the others reads as it always did.
+    if results.scenario("H"):
+        checks.append(compare("H", "ssekit response head p50 < 50 ms", ssekit("H", HEAD_P50.metric), 50_000, below,
+                              lambda ours, _: f"{fmt_us(ours)} µs"))
+    if results.scenario("R"):
+        checks.append(replay_complete(results))
+    if results.scenario("M"):
+        checks += logs_within_bounds(results)
     checks.append(nothing_lost(results))
     return checks
+
+
+def replay_complete(results: Results) -> Check:
+    """Over every ssekit run of R: each subscriber got every event once, in order."""
+    condition = "ssekit: every storm subscriber complete (no reset, gap or duplicate), every run"
+    runs = results.runs("R", "ssekit")
+    if not runs.records:
+        return Check("R", condition, "", "not run")
+    complete, subscribers = runs.total("complete_subscribers"), runs.total("subscribers")
+    measured = f"{complete:,} of {subscribers:,} over {len(runs.records)} runs"
+    if runs.failed:
+        measured += f"; {runs.failed} runs failed"
+    return Check("R", condition, measured, "met" if complete == subscribers and not runs.failed else "missed")
+
+
+def logs_within_bounds(results: Results) -> list[Check]:
+    """M: the RSS against the logs' bound (medians), and /stats' log bytes in every run."""
+    runs = results.runs("M", "ssekit")
+    before, bound = runs.median("rss_before_bytes"), runs.median("log_bound_bytes")
+    limit = None if before is None or bound is None else before + bound * (1 + LOG_OVERHEAD_ALLOWANCE)
+    rss = compare("M", f"ssekit RSS ≤ RSS before + log bound × {1 + LOG_OVERHEAD_ALLOWANCE:g}",
+                  runs.median("rss_after_bytes"), limit, at_most,
+                  lambda ours, most: f"{fmt_bytes(ours)} B vs {fmt_bytes(most)} B")
+    condition = "ssekit GET /stats: Σ replay_buffered_bytes ≤ log bound, every run"
+    if not runs.valid:
+        return [rss, Check("M", condition, "", "no data")]
+    within = sum(1 for result in runs.valid if logs_within_bound(result))
+    stats = Check("M", condition, f"{within} of {len(runs.valid)} runs",
+                  "met" if within == len(runs.valid) and not runs.failed else "missed")
+    return [rss, stats]
 
 
 def nothing_lost(results: Results) -> Check:
@@ -1070,7 +1292,10 @@ def readme_section(results: Results, svg_path: str | None, report_path: str) -> 
         row = [server["label"]]
         for scenario in shown:
             value = results.runs(scenario.key, server["name"]).median(scenario.key_metric)
-            row.append(fmt_us(value) if scenario.key_metric == "p99_us" else fmt_number(value))
+            if scenario.key_figure.unit == "µs":
+                row.append(fmt_us(value))
+            else:
+                row.append(fmt_ratio(value) if scenario.key_metric == RSS_OVER_LOG_BOUND.metric else fmt_number(value))
         rows.append(row)
     lines = [f"Measured on {machine_line(results.machine)} ({medians_of(results.settings['repeat'])}; "
              f"full report: [{report_path}]({report_path})).", "", *md_table(header, rows)]
@@ -1147,7 +1372,8 @@ def benchmark(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
     build = args.build if args.build.is_absolute() else Path.cwd() / args.build
     server_cpu, loadgen_cpu, notes = choose_cpus()
     specs = server_specs(build, args.peers)
-    check_files(build, specs)
+    # Only the servers some chosen scenario runs against need to be built.
+    check_files(build, [spec for spec in specs if any(s.applies_to(spec.name) for s in args.scenarios)])
     scenarios = [s.quick() if args.quick else s for s in args.scenarios]
     settings = Settings(build, args.repeat, scenarios, server_cpu, loadgen_cpu)
     machine = machine_info()
@@ -1155,8 +1381,8 @@ def benchmark(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
     logs.mkdir(parents=True, exist_ok=True)
     for note in notes:
         say(f"note: {note}")
-    estimate = sum(s.scheduled_s() + 3 for s in scenarios) * args.repeat * len(specs)
-    say(f"{len(scenarios)} scenarios × {args.repeat} runs × {len(specs)} servers, about "
+    estimate = sum((s.scheduled_s() + 3) * len(applicable(s, specs)) for s in scenarios) * args.repeat
+    say(f"{len(scenarios)} scenarios × {args.repeat} runs × up to {len(specs)} servers, about "
         f"{max(1, round(estimate / 60))} min; logs in {logs}")
     records = run_all(settings, specs, logs)
     document = {

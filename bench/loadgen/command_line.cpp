@@ -26,7 +26,7 @@ const std::map<std::string_view, ModeRules>& mode_rules()
     static const std::map<std::string_view, ModeRules> rules{
         {"fanout",
          {{"url", "topic", "subscribers", "events", "rate", "payload", "sources", "server-pid", "label",
-           "drain-timeout"},
+           "drain-timeout", "probes", "probe-interval"},
           {"url", "subscribers", "events", "rate"}}},
         {"throughput",
          {{"url", "topic", "subscribers", "publishers", "duration", "payload", "sources", "server-pid", "label",
@@ -34,8 +34,22 @@ const std::map<std::string_view, ModeRules>& mode_rules()
           {"url", "subscribers", "publishers", "duration"}}},
         {"idle", {{"url", "topic", "subscribers", "server-pid", "settle", "sources", "label"},
                   {"url", "subscribers", "server-pid"}}},
+        {"replay",
+         {{"url", "topic", "subscribers", "events", "live-events", "rate", "payload", "sources", "server-pid",
+           "label", "drain-timeout"},
+          {"url", "subscribers", "events", "live-events", "rate"}}},
+        {"logs", {{"url", "topic", "topics", "events", "payload", "server-pid", "log-bound", "label"},
+                  {"url", "topics", "events", "server-pid"}}},
     };
     return rules;
+}
+
+Mode mode_named(std::string_view name)
+{
+    for (Mode mode : {Mode::fanout, Mode::throughput, Mode::idle, Mode::replay, Mode::logs})
+        if (name == mode_name(mode))
+            return mode;
+    throw UsageError("unknown mode '" + std::string(name) + "'");
 }
 
 template <class Integer>
@@ -95,6 +109,16 @@ void set_option(LoadOptions& options, std::string_view name, std::string_view va
         options.duration_s = seconds_value(name, value, false);
     } else if (name == "settle") {
         options.settle_s = seconds_value(name, value, true);
+    } else if (name == "live-events") {
+        options.live_events = integer_value<std::uint64_t>(name, value, 1, std::uint64_t{1} << 40);
+    } else if (name == "topics") {
+        options.topics = integer_value<std::uint32_t>(name, value, 1, 10'000);
+    } else if (name == "log-bound") {
+        options.log_bound_bytes = integer_value<std::uint64_t>(name, value, 1, std::uint64_t{1} << 40);
+    } else if (name == "probes") {
+        options.probes = integer_value<std::uint32_t>(name, value, 1, 100'000);
+    } else if (name == "probe-interval") {
+        options.probe_interval_s = seconds_value(name, value, false);
     }
 }
 
@@ -115,7 +139,7 @@ LoadOptions parse_command_line(const std::vector<std::string>& args)
     auto mode = rules.find(args[0]);
     if (mode == rules.end())
         throw UsageError("unknown mode '" + args[0] + "'");
-    options.mode = args[0] == "fanout" ? Mode::fanout : args[0] == "throughput" ? Mode::throughput : Mode::idle;
+    options.mode = mode_named(args[0]);
 
     std::set<std::string_view> seen;
     for (std::size_t i = 1; i < args.size(); ++i) {
@@ -142,6 +166,8 @@ LoadOptions parse_command_line(const std::vector<std::string>& args)
     for (std::string_view name : mode->second.required)
         if (!seen.contains(name))
             throw UsageError(args[0] + " needs --" + std::string(name));
+    if (seen.contains("probe-interval") && !seen.contains("probes"))
+        throw UsageError("--probe-interval needs --probes");
 
     if (options.sources == 0)
         options.sources = default_sources(options.subscribers);
@@ -166,6 +192,10 @@ const char* mode_name(Mode mode) noexcept
         return "throughput";
     case Mode::idle:
         return "idle";
+    case Mode::replay:
+        return "replay";
+    case Mode::logs:
+        return "logs";
     }
     return "?";
 }
@@ -175,10 +205,15 @@ std::string usage_text()
     return R"(Usage:
   ssekit-loadgen fanout     --url http://127.0.0.1:PORT [--topic NAME] --subscribers N --events M --rate R
                             [--payload B] [--sources K] [--server-pid PID]... [--label TEXT] [--drain-timeout SECONDS]
+                            [--probes P [--probe-interval SECONDS]]
   ssekit-loadgen throughput --url ... [--topic NAME] --subscribers S --publishers K --duration SECONDS
                             [--payload B] [--sources K] [--server-pid PID]... [--label TEXT] [--drain-timeout SECONDS]
   ssekit-loadgen idle       --url ... [--topic NAME] --subscribers N --server-pid PID... [--settle SECONDS]
                             [--sources K] [--label TEXT]
+  ssekit-loadgen replay     --url ... [--topic NAME] --subscribers N --events M --live-events L --rate R
+                            [--payload B] [--sources K] [--server-pid PID]... [--label TEXT] [--drain-timeout SECONDS]
+  ssekit-loadgen logs       --url ... [--topic NAME] --topics T --events E --server-pid PID... [--payload B]
+                            [--log-bound BYTES] [--label TEXT]
 
 Drives a server that streams GET /sub/{topic} as text/event-stream and
 publishes the body of POST /pub/{topic} to the topic's subscribers.
@@ -187,6 +222,14 @@ publishes the body of POST /pub/{topic} to the topic's subscribers.
               keep-alive connection; latency of every delivery.
   throughput  S subscribers; K connections publishing back to back for the duration.
   idle        the server's RSS per open subscription (needs --server-pid).
+  replay      a marker event and M events published; then N subscribers
+              resume at once with the marker's id as Last-Event-ID and must
+              each get the M events from the server's log, then L published
+              live at R per second: each exactly once, in order.
+  logs        T topics named NAME.0 ... get E events each and no subscriber;
+              then the server's RSS, and what GET /stats (sample-pubsub's)
+              says the topics' logs hold against T x --log-bound (default
+              16777216, sample-pubsub's replay_bytes).
 
   --payload B        bytes of each published body (default 64, at least 46)
   --sources K        bind subscribers to 127.0.0.1..127.0.0.K (default 1 up to
@@ -195,9 +238,14 @@ publishes the body of POST /pub/{topic} to the topic's subscribers.
                      may be given more than once
   --drain-timeout S  stop waiting for deliveries after S seconds without one (default 10)
   --settle S         idle: seconds to wait before reading the RSS (default 2)
+  --probes P         fanout: while publishing, open P new connections, one every
+                     --probe-interval seconds (default 0.1), each timing its
+                     GET /sub/{topic} from writing the request to the whole
+                     response head, then closing
 
 Prints a table, then one JSON object as the last line of stdout.
-Exit status: 0 all delivered; 1 something lost, duplicated or disconnected;
+Exit status: 0 all delivered; 1 something lost, duplicated or disconnected, a probe failed,
+a replay subscriber incomplete, or the logs over their bound per /stats (or no /stats);
 2 usage error; 3 set-up failure (cannot connect, subscribers not ready, publish refused).
 )";
 }

@@ -10,7 +10,7 @@
 
 namespace ssekit::loadgen {
 
-enum class Mode { fanout, throughput, idle };
+enum class Mode { fanout, throughput, idle, replay, logs };
 
 struct LoadOptions {
     Mode mode{};
@@ -18,7 +18,8 @@ struct LoadOptions {
     /// Empty: a name unique to this run, so nothing from earlier runs is replayed.
     std::string topic{};
     std::uint32_t subscribers{};
-    /// fanout: events to publish, at `rate` per second.
+    /// fanout: events to publish, at `rate` per second. replay: events the
+    /// storm must get from the server's log.
     std::uint64_t events{};
     double rate{};
     std::size_t payload{64};
@@ -32,6 +33,16 @@ struct LoadOptions {
     double duration_s{};
     /// idle: the wait between the last response head and reading the RSS.
     double settle_s{2};
+    /// fanout: new connections that each time their response head, one
+    /// every `probe_interval_s` from the first publish on; 0: none.
+    std::uint32_t probes{};
+    double probe_interval_s{0.1};
+    /// replay: events published at `rate` once the storm caught up.
+    std::uint64_t live_events{};
+    /// logs: topics, each given `events` events of `payload` bytes.
+    std::uint32_t topics{};
+    /// logs: the bytes the server keeps per topic log (sample-pubsub's replay_bytes).
+    std::uint64_t log_bound_bytes{16 * 1024 * 1024};
     bool help{};
 };
 

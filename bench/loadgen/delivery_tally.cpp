@@ -27,21 +27,34 @@ EventVerdict DeliveryTally::add(SequenceCheck& check, std::string_view data, std
         return EventVerdict::warm_up;
     if (!stamp || stamp->publisher >= check.publishers()) {
         ++unparsed_;
+        check.clean_ = false;
         return EventVerdict::unparsed;
     }
     std::uint64_t& next = check.next_[stamp->publisher];
     if (stamp->seq < next) {
         ++duplicated_;
+        check.clean_ = false;
         return EventVerdict::duplicated;
     }
     const std::uint64_t gap = stamp->seq - next;
     next = stamp->seq + 1;
     lost_ += gap;
     accounted_ += gap + 1;
+    if (gap > 0)
+        check.clean_ = false;
     ++delivered_;
-    latency_.record(received_ns - stamp->send_ns);
     last_delivery_ns_ = received_ns;
+    if (!last_replayed_seq_ || stamp->seq > *last_replayed_seq_)
+        latency_.record(received_ns - stamp->send_ns);
+    else if (stamp->seq == *last_replayed_seq_)
+        catch_up_.record(received_ns - replay_since_ns_);
     return EventVerdict::delivered;
+}
+
+void DeliveryTally::expect_replay(std::uint64_t last_replayed_seq, std::int64_t since_ns) noexcept
+{
+    last_replayed_seq_ = last_replayed_seq;
+    replay_since_ns_ = since_ns;
 }
 
 } // namespace ssekit::loadgen

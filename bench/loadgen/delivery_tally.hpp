@@ -7,6 +7,7 @@
 #include "latency_histogram.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -24,10 +25,13 @@ public:
     std::uint64_t accounted() const noexcept;
     /// Events of `published` (counts per publisher) neither received nor counted lost yet.
     std::uint64_t missing(const std::vector<std::uint64_t>& published) const;
+    /// Every event so far was the next of its publisher: no gap, no repeat, nothing unparsed.
+    bool clean() const noexcept { return clean_; }
 
 private:
     friend class DeliveryTally;
     std::vector<std::uint64_t> next_;
+    bool clean_ = true;
 };
 
 /// What one event was.
@@ -49,6 +53,13 @@ public:
     /// Counts events that will never come (a subscriber gone, or the drain gave up).
     void add_lost(std::uint64_t count) noexcept { lost_ += count; }
 
+    /** Takes seqs up to `last_replayed_seq` as replayed from the server's
+        log, not live: they leave latency() alone, and each subscriber's
+        arrival at `last_replayed_seq` goes to catch_up() as the time since
+        `since_ns` (when the subscribers started connecting).
+    */
+    void expect_replay(std::uint64_t last_replayed_seq, std::int64_t since_ns) noexcept;
+
     std::uint64_t delivered() const noexcept { return delivered_; }
     std::uint64_t lost() const noexcept { return lost_; }
     std::uint64_t duplicated() const noexcept { return duplicated_; }
@@ -57,11 +68,16 @@ public:
     std::uint64_t accounted() const noexcept { return accounted_; }
     /// When the last delivered event's read() returned; 0 before any.
     std::int64_t last_delivery_ns() const noexcept { return last_delivery_ns_; }
-    /// Receive time minus send time of each delivered event, in ns.
+    /// Receive time minus send time of each delivered event, in ns (live events only after expect_replay).
     const LatencyHistogram& latency() const noexcept { return latency_; }
+    /// After expect_replay: per subscriber, the ns from `since_ns` to its last replayed event.
+    const LatencyHistogram& catch_up() const noexcept { return catch_up_; }
 
 private:
     LatencyHistogram latency_;
+    LatencyHistogram catch_up_;
+    std::optional<std::uint64_t> last_replayed_seq_;
+    std::int64_t replay_since_ns_ = 0;
     std::uint64_t delivered_ = 0;
     std::uint64_t lost_ = 0;
     std::uint64_t duplicated_ = 0;

@@ -3,11 +3,17 @@
 // answer; a late one goes at once, none is skipped), so the publish rate
 // reached shows when the server cannot keep up. That rate is taken from
 // writing the first POST to the last answer: M publishes, each a round trip.
+// With --probes, new connections time their response head meanwhile.
 
 #include "modes.hpp"
 
+#include "head_prober.hpp"
 #include "monotonic_clock.hpp"
 #include "run_steps.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <optional>
 
 namespace ssekit::loadgen {
 
@@ -17,6 +23,11 @@ Report run_fanout(const LoadOptions& options)
     const auto usage_start = read_server_usage(options);
     SubscriberPool pool(run.loop, run.target, subscribe_request(run.target, run.topic), pool_options(options, 1));
     Publisher publisher(run.loop, run.target, run.topic, options.payload);
+    std::optional<HeadProber> prober;
+    if (options.probes > 0)
+        prober.emplace(run.loop, run.target, subscribe_request(run.target, run.topic),
+                       HeadProberOptions{.count = options.probes,
+                                         .interval_ns = static_cast<std::int64_t>(options.probe_interval_s * 1e9)});
 
     connect_subscribers(run, pool);
     warm_up(run, pool, publisher);
@@ -31,6 +42,8 @@ Report run_fanout(const LoadOptions& options)
     std::int64_t last_answer_ns = 0;
     while (published[0] < options.events) {
         const std::int64_t now = monotonic_ns();
+        if (prober)
+            prober->tick(now);
         check_publisher(publisher);
         if (auto answer = publisher.take_answer()) {
             check_answer(*answer);
@@ -51,9 +64,14 @@ Report run_fanout(const LoadOptions& options)
                                        std::to_string(options.events) + ", delivered " +
                                        std::to_string(pool.tally().delivered()));
         const bool waiting_for_schedule = publisher.idle() && sent < options.events;
-        run.loop.run_once(waiting_for_schedule ? due : now + 50 * ns_per_ms);
+        std::int64_t wake = waiting_for_schedule ? due : now + 50 * ns_per_ms;
+        if (prober)
+            wake = std::min(wake, prober->next_due_ns());
+        run.loop.run_once(wake);
     }
     run.progress.finish();
+    if (prober)
+        finish_probing(run, *prober);
 
     const RunEnd run_end = finish_publishing(run, pool, published);
 
@@ -67,6 +85,14 @@ Report run_fanout(const LoadOptions& options)
     report.connect_errors = publisher.connect_errors();
     report_deliveries(report, pool, published, start);
     report_server_usage(report, usage_start, usage_measured, run_end.server_usage, report.elapsed_s);
+    if (prober) {
+        report.probes = prober->started();
+        report.probe_failures = prober->failed();
+        set_head_latency(report, prober->head_latency());
+        if (prober->failed() > 0)
+            std::cerr << "ssekit-loadgen: " << prober->failed() << " probes failed; the first: "
+                      << prober->first_failure() << '\n';
+    }
     return report;
 }
 

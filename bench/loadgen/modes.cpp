@@ -9,6 +9,10 @@ Report run_mode(const LoadOptions& options)
         return run_fanout(options);
     case Mode::throughput:
         return run_throughput(options);
+    case Mode::replay:
+        return run_replay(options);
+    case Mode::logs:
+        return run_logs(options);
     case Mode::idle:
         break;
     }

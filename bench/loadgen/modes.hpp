@@ -1,7 +1,7 @@
 #ifndef SSEKIT_BENCH_LOADGEN_MODES_HPP
 #define SSEKIT_BENCH_LOADGEN_MODES_HPP
 
-// The three measurements ssekit-loadgen makes; each in its own file.
+// The measurements ssekit-loadgen makes; each in its own file.
 
 #include "command_line.hpp"
 #include "report.hpp"
@@ -24,6 +24,18 @@ Report run_throughput(const LoadOptions& options);
     @throws SetupError when the run cannot be measured.
 */
 Report run_idle(const LoadOptions& options);
+
+/** N subscribers resume at once from the same Last-Event-ID: how long each
+    takes to catch up from the server's log, and whether it got everything.
+    @throws SetupError when the run cannot be measured.
+*/
+Report run_replay(const LoadOptions& options);
+
+/** T topics filled past their log bound, no subscribers: the server's RSS
+    against that bound, and the logs' size per GET /stats.
+    @throws SetupError when the run cannot be measured.
+*/
+Report run_logs(const LoadOptions& options);
 
 /// The mode `options` asks for.
 Report run_mode(const LoadOptions& options);

@@ -79,10 +79,34 @@ void set_publish_round_trip(Report& report, const LatencyHistogram& round_trip_n
     report.publish_rtt_p99_us = to_us(round_trip_ns.value_at_percentile(99));
 }
 
+void set_head_latency(Report& report, const LatencyHistogram& head_ns)
+{
+    if (head_ns.count() == 0)
+        return;
+    report.head_p50_us = to_us(head_ns.value_at_percentile(50));
+    report.head_p99_us = to_us(head_ns.value_at_percentile(99));
+    report.head_max_us = to_us(head_ns.max());
+}
+
+void set_catch_up(Report& report, const LatencyHistogram& catch_up_ns)
+{
+    if (catch_up_ns.count() == 0)
+        return;
+    report.catch_up_p50_us = to_us(catch_up_ns.value_at_percentile(50));
+    report.catch_up_p99_us = to_us(catch_up_ns.value_at_percentile(99));
+    report.catch_up_max_us = to_us(catch_up_ns.max());
+}
+
 int exit_status(const Report& report) noexcept
 {
-    const bool clean = report.lost.value_or(0) == 0 && report.duplicated.value_or(0) == 0 && report.disconnects == 0;
-    return clean ? 0 : 1;
+    const bool clean = report.lost.value_or(0) == 0 && report.duplicated.value_or(0) == 0 &&
+                       report.disconnects == 0 && report.probe_failures.value_or(0) == 0 &&
+                       report.complete_subscribers.value_or(report.subscribers) == report.subscribers;
+    // Full logs pass only when /stats showed them within their bound.
+    const bool logs_within_bound =
+        !report.log_bound_bytes ||
+        (report.replay_buffered_bytes && *report.replay_buffered_bytes <= *report.log_bound_bytes);
+    return clean && logs_within_bound ? 0 : 1;
 }
 
 void print_table(std::ostream& out, const Report& report)
@@ -92,7 +116,10 @@ void print_table(std::ostream& out, const Report& report)
         out << "  [" << *report.label << "]";
     out << '\n';
     row(out, "subscribers", std::to_string(report.subscribers));
-    if (report.events && report.rate)
+    if (report.events && report.live_events && report.rate)
+        row(out, "events", std::to_string(*report.events) + " replayed, " + std::to_string(*report.live_events) +
+                               " live at " + fixed(*report.rate, 1) + "/s");
+    else if (report.events && report.rate)
         row(out, "events", std::to_string(*report.events) + " at " + fixed(*report.rate, 1) + "/s");
     if (report.publishers && report.duration_s)
         row(out, "publishers", std::to_string(*report.publishers) + " for " + fixed(*report.duration_s, 1) + " s");
@@ -114,6 +141,25 @@ void print_table(std::ostream& out, const Report& report)
     } else if (report.delivered) {
         row(out, "latency µs", "- (nothing delivered)");
     }
+    if (report.complete_subscribers)
+        row(out, "complete subscribers", std::to_string(*report.complete_subscribers) + " / " +
+                                             std::to_string(report.subscribers));
+    if (report.catch_up_p50_us)
+        row(out, "catch-up µs", "p50 " + text_or_dash(report.catch_up_p50_us, 1) + "  p99 " +
+                                    text_or_dash(report.catch_up_p99_us, 1) + "  max " +
+                                    text_or_dash(report.catch_up_max_us, 1));
+    if (report.topics)
+        row(out, "topics", std::to_string(*report.topics) + ", " + std::to_string(report.events.value_or(0)) +
+                               " events each");
+    if (report.rss_per_topic_bytes)
+        row(out, "RSS growth per topic", std::to_string(*report.rss_per_topic_bytes) + " B");
+    if (report.log_bound_bytes)
+        row(out, "RSS / log bound", text_or_dash(report.rss_overhead_ratio, 3) + " of " +
+                                        std::to_string(*report.log_bound_bytes) + " B");
+    if (report.replay_buffered_bytes)
+        row(out, "logs per /stats", std::to_string(*report.replay_buffered_bytes) + " B, " +
+                                        std::to_string(report.replay_buffered_events.value_or(0)) + " events in " +
+                                        std::to_string(report.logged_topics.value_or(0)) + " topics");
     if (report.deliveries_per_s)
         row(out, "deliveries / s", fixed(*report.deliveries_per_s, 1));
     if (report.publishes) {
@@ -135,6 +181,13 @@ void print_table(std::ostream& out, const Report& report)
             std::to_string(*report.rss_before_bytes) + " / " + std::to_string(*report.rss_after_bytes) + " B");
     if (report.rss_per_connection_bytes)
         row(out, "RSS per connection", std::to_string(*report.rss_per_connection_bytes) + " B");
+    if (report.probes)
+        row(out, "probes / failed", std::to_string(*report.probes) + " / " +
+                                        std::to_string(report.probe_failures.value_or(0)));
+    if (report.head_p50_us)
+        row(out, "response head µs", "p50 " + text_or_dash(report.head_p50_us, 1) + "  p99 " +
+                                         text_or_dash(report.head_p99_us, 1) + "  max " +
+                                         text_or_dash(report.head_max_us, 1));
     row(out, "connect errors", std::to_string(report.connect_errors));
     row(out, "disconnects", std::to_string(report.disconnects));
     row(out, "elapsed", fixed(report.elapsed_s, 3) + " s");
@@ -173,6 +226,23 @@ boost::json::object to_json(const Report& report)
     o["rss_before_bytes"] = json_or_null(report.rss_before_bytes);
     o["rss_after_bytes"] = json_or_null(report.rss_after_bytes);
     o["rss_per_connection_bytes"] = json_or_null(report.rss_per_connection_bytes);
+    o["probes"] = json_or_null(report.probes);
+    o["probe_failures"] = json_or_null(report.probe_failures);
+    o["head_p50_us"] = json_or_null(report.head_p50_us);
+    o["head_p99_us"] = json_or_null(report.head_p99_us);
+    o["head_max_us"] = json_or_null(report.head_max_us);
+    o["live_events"] = json_or_null(report.live_events);
+    o["complete_subscribers"] = json_or_null(report.complete_subscribers);
+    o["catch_up_p50_us"] = json_or_null(report.catch_up_p50_us);
+    o["catch_up_p99_us"] = json_or_null(report.catch_up_p99_us);
+    o["catch_up_max_us"] = json_or_null(report.catch_up_max_us);
+    o["topics"] = json_or_null(report.topics);
+    o["rss_per_topic_bytes"] = json_or_null(report.rss_per_topic_bytes);
+    o["log_bound_bytes"] = json_or_null(report.log_bound_bytes);
+    o["rss_overhead_ratio"] = json_or_null(report.rss_overhead_ratio);
+    o["logged_topics"] = json_or_null(report.logged_topics);
+    o["replay_buffered_events"] = json_or_null(report.replay_buffered_events);
+    o["replay_buffered_bytes"] = json_or_null(report.replay_buffered_bytes);
     o["elapsed_s"] = report.elapsed_s;
     o["connect_errors"] = report.connect_errors;
     o["disconnects"] = report.disconnects;

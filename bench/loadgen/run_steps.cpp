@@ -127,6 +127,20 @@ std::int64_t drain(RunContext& run, SubscriberPool& pool, const std::vector<std:
     }
 }
 
+void finish_probing(RunContext& run, HeadProber& prober)
+{
+    for (;;) {
+        const std::int64_t now = monotonic_ns();
+        prober.tick(now);
+        if (prober.done())
+            break;
+        if (run.progress.due(now))
+            run.progress.show(now, "probing: " + std::to_string(prober.started()) + " probes started");
+        run.loop.run_once(std::min(prober.next_due_ns(), now + idle_wait_ns));
+    }
+    run.progress.finish();
+}
+
 RunEnd finish_publishing(RunContext& run, SubscriberPool& pool, const std::vector<std::uint64_t>& published)
 {
     RunEnd end;

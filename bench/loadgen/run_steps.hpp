@@ -7,6 +7,7 @@
 
 #include "command_line.hpp"
 #include "epoll_loop.hpp"
+#include "head_prober.hpp"
 #include "proc_stats.hpp"
 #include "progress_line.hpp"
 #include "publisher.hpp"
@@ -57,6 +58,9 @@ void warm_up(RunContext& run, SubscriberPool& pool, Publisher& publisher);
     @return When it stopped waiting.
 */
 std::int64_t drain(RunContext& run, SubscriberPool& pool, const std::vector<std::uint64_t>& published);
+
+/// Runs the loop until every probe of `prober` has finished (each has its own timeout).
+void finish_probing(RunContext& run, HeadProber& prober);
 
 /// Where a publishing mode stands once its publishers stopped.
 struct RunEnd {

@@ -153,6 +153,8 @@ void Subscriber::on_event(const ssekit::ReceivedEvent& event)
         warmed_up_ = true;
         ++pool_.warmed_up_;
     }
+    if (pool_.observer_)
+        pool_.observer_(event);
 }
 
 void Subscriber::lose_connection(const std::string& reason)

@@ -94,6 +94,13 @@ void SubscriberPool::count_missing_as_lost(const std::vector<std::uint64_t>& pub
         tally_.add_lost(subscriber.sequence().missing(published));
 }
 
+std::uint32_t SubscriberPool::complete(const std::vector<std::uint64_t>& published) const
+{
+    return static_cast<std::uint32_t>(std::count_if(subscribers_.begin(), subscribers_.end(), [&](const Subscriber& s) {
+        return s.sequence().clean() && s.sequence().missing(published) == 0;
+    }));
+}
+
 void SubscriberPool::close_all()
 {
     for (Subscriber& subscriber : subscribers_) {

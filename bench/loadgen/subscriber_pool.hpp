@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,19 @@ public:
     /// Counts every event of `published` a subscriber never got as lost. Once, at the end.
     void count_missing_as_lost(const std::vector<std::uint64_t>& published);
 
+    /// Subscribers that got every event of `published` exactly once, in order, and nothing else.
+    std::uint32_t complete(const std::vector<std::uint64_t>& published) const;
+
+    /// See DeliveryTally::expect_replay.
+    void expect_replay(std::uint64_t last_replayed_seq, std::int64_t since_ns) noexcept
+    {
+        tally_.expect_replay(last_replayed_seq, since_ns);
+    }
+
+    /// Called with every event any subscriber receives, after it was counted.
+    using EventObserver = std::function<void(const ssekit::ReceivedEvent&)>;
+    void observe_events(EventObserver observer) { observer_ = std::move(observer); }
+
     /// Closes every connection (no disconnects counted).
     void close_all();
 
@@ -108,6 +122,7 @@ private:
     std::deque<Subscriber> subscribers_; // a deque: never moves them (epoll holds their addresses)
     std::deque<Retry> retries_;
     DeliveryTally tally_;
+    EventObserver observer_;
     std::uint32_t next_first_attempt_ = 0;
     std::uint32_t in_flight_ = 0;
     std::uint32_t heads_received_ = 0;

@@ -69,10 +69,14 @@ bool is_valid_topic(std::string_view topic) noexcept
     });
 }
 
-std::string subscribe_request(const Target& target, std::string_view topic)
+std::string subscribe_request(const Target& target, std::string_view topic, std::string_view last_event_id)
 {
-    return "GET " + target.base_path + "/sub/" + std::string(topic) + " HTTP/1.1\r\nHost: " + target.host +
-           "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n";
+    std::string request = "GET " + target.base_path + "/sub/" + std::string(topic) + " HTTP/1.1\r\nHost: " +
+                          target.host + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n";
+    if (!last_event_id.empty())
+        request.append("Last-Event-ID: ").append(last_event_id).append("\r\n");
+    request.append("\r\n");
+    return request;
 }
 
 std::string publish_request_head(const Target& target, std::string_view topic, std::size_t payload_bytes)

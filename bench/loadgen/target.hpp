@@ -29,8 +29,11 @@ Target parse_target(std::string_view url);
 /// Whether `topic` may go into a path as is (RFC 3986 unreserved characters).
 bool is_valid_topic(std::string_view topic) noexcept;
 
-/// `GET /sub/{topic}` asking for an event stream, whole.
-std::string subscribe_request(const Target& target, std::string_view topic);
+/** `GET /sub/{topic}` asking for an event stream, whole; with a
+    `Last-Event-ID` header when `last_event_id` is not empty (an id read from
+    a stream: it holds no CR or LF).
+*/
+std::string subscribe_request(const Target& target, std::string_view topic, std::string_view last_event_id = {});
 
 /// `POST /pub/{topic}` up to the blank line; the payload of `payload_bytes` follows.
 std::string publish_request_head(const Target& target, std::string_view topic, std::size_t payload_bytes);

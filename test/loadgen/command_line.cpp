@@ -34,6 +34,44 @@ BOOST_AUTO_TEST_CASE(fanout_reads_its_options_with_defaults)
     BOOST_TEST(options.topic.empty());
 }
 
+BOOST_AUTO_TEST_CASE(fanout_takes_head_probes)
+{
+    auto options = parse_command_line(Args{"fanout", "--url", "http://127.0.0.1:8080", "--subscribers=2000",
+                                           "--events", "2000", "--rate", "200", "--probes", "80",
+                                           "--probe-interval=0.1"});
+    BOOST_TEST(options.probes == 80u);
+    BOOST_TEST(options.probe_interval_s == 0.1);
+    auto without = parse_command_line(
+        Args{"fanout", "--url", "http://127.0.0.1:8080", "--subscribers=1", "--events", "1", "--rate", "1"});
+    BOOST_TEST(without.probes == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(replay_reads_the_storm_and_its_live_events)
+{
+    auto options = parse_command_line(Args{"replay", "--url", "http://127.0.0.1:8080", "--subscribers", "1000",
+                                           "--events", "500", "--live-events", "20", "--rate", "20"});
+    BOOST_TEST((options.mode == Mode::replay));
+    BOOST_TEST(options.subscribers == 1000u);
+    BOOST_TEST(options.events == 500u);
+    BOOST_TEST(options.live_events == 20u);
+    BOOST_TEST(options.rate == 20.0);
+    BOOST_TEST(std::string(mode_name(options.mode)) == "replay");
+}
+
+BOOST_AUTO_TEST_CASE(logs_reads_its_topics_with_the_default_bound)
+{
+    auto options = parse_command_line(Args{"logs", "--url", "http://127.0.0.1:8080", "--topics", "100", "--events",
+                                           "300", "--payload", "65536", "--server-pid", "12"});
+    BOOST_TEST((options.mode == Mode::logs));
+    BOOST_TEST(options.topics == 100u);
+    BOOST_TEST(options.events == 300u);
+    BOOST_TEST(options.payload == 65536u);
+    BOOST_TEST(options.log_bound_bytes == 16u * 1024 * 1024);
+    auto bounded = parse_command_line(Args{"logs", "--url", "http://127.0.0.1:8080", "--topics", "1", "--events",
+                                           "1", "--server-pid", "12", "--log-bound", "1000"});
+    BOOST_TEST(bounded.log_bound_bytes == 1000u);
+}
+
 BOOST_AUTO_TEST_CASE(sources_default_to_one_per_2500_subscribers_above_1000)
 {
     BOOST_TEST(default_sources(1) == 1u);
@@ -81,6 +119,25 @@ BOOST_DATA_TEST_CASE(bad_command_lines_are_usage_errors,
                          {"fanout", "--url", "http://127.0.0.1:1", "--subscribers", "1", "--events", "1", "--rate"},
                          {"fanout", "--url", "http://10.0.0.1:1", "--subscribers", "1", "--events", "1", "--rate",
                           "1", "--sources", "2"},
+                         {"fanout", "--url", "http://127.0.0.1:1", "--subscribers", "1", "--events", "1", "--rate",
+                          "1", "--probes", "0"},
+                         {"fanout", "--url", "http://127.0.0.1:1", "--subscribers", "1", "--events", "1", "--rate",
+                          "1", "--probe-interval", "0.1"},
+                         {"fanout", "--url", "http://127.0.0.1:1", "--subscribers", "1", "--events", "1", "--rate",
+                          "1", "--probes", "3", "--probe-interval", "0"},
+                         {"throughput", "--url", "http://127.0.0.1:1", "--subscribers", "1", "--publishers", "1",
+                          "--duration", "1", "--probes", "3"},
+                         {"replay", "--url", "http://127.0.0.1:1", "--subscribers", "1", "--events", "5", "--rate",
+                          "1"},
+                         {"replay", "--url", "http://127.0.0.1:1", "--subscribers", "1", "--events", "5",
+                          "--live-events", "0", "--rate", "1"},
+                         {"fanout", "--url", "http://127.0.0.1:1", "--subscribers", "1", "--events", "1", "--rate",
+                          "1", "--live-events", "2"},
+                         {"logs", "--url", "http://127.0.0.1:1", "--topics", "2", "--events", "3"},
+                         {"logs", "--url", "http://127.0.0.1:1", "--topics", "0", "--events", "3", "--server-pid",
+                          "1"},
+                         {"logs", "--url", "http://127.0.0.1:1", "--topics", "2", "--events", "3", "--server-pid",
+                          "1", "--subscribers", "5"},
                      }),
                      args)
 {
@@ -93,6 +150,8 @@ BOOST_AUTO_TEST_CASE(the_usage_text_names_every_mode)
     BOOST_TEST(usage.find("fanout") != std::string::npos);
     BOOST_TEST(usage.find("throughput") != std::string::npos);
     BOOST_TEST(usage.find("idle") != std::string::npos);
+    BOOST_TEST(usage.find("replay") != std::string::npos);
+    BOOST_TEST(usage.find("logs") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -92,4 +92,49 @@ BOOST_AUTO_TEST_CASE(missing_counts_what_never_came)
     BOOST_TEST(check.missing({2, 0}) == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_sequence_stays_clean_only_with_each_event_once_in_order)
+{
+    DeliveryTally tally;
+    SequenceCheck in_order(1);
+    tally.add(in_order, body(0, 0), 1);
+    tally.add(in_order, body(0, 1), 1);
+    tally.add(in_order, body(warm_up_publisher, 0), 1);
+    BOOST_TEST(in_order.clean());
+
+    SequenceCheck gap(1);
+    tally.add(gap, body(0, 1), 1);
+    BOOST_TEST(!gap.clean());
+
+    SequenceCheck repeat(1);
+    tally.add(repeat, body(0, 0), 1);
+    tally.add(repeat, body(0, 0), 1);
+    BOOST_TEST(!repeat.clean());
+
+    SequenceCheck reset(1);
+    tally.add(reset, "", 1); // a reset event, or the marker of another publisher
+    tally.add(reset, body(0, 0), 1);
+    BOOST_TEST(!reset.clean());
+}
+
+BOOST_AUTO_TEST_CASE(replayed_events_time_the_catch_up_and_live_ones_the_latency)
+{
+    DeliveryTally tally;
+    tally.expect_replay(2, 10'000); // seq 0..2 come from the log; the storm began at 10 µs
+    SequenceCheck first(1);
+    SequenceCheck second(1);
+    for (std::uint64_t seq = 0; seq < 3; ++seq) {
+        tally.add(first, body(0, seq, 1000), 20'000 + seq);
+        tally.add(second, body(0, seq, 1000), 50'000 + seq);
+    }
+    BOOST_TEST(tally.latency().count() == 0u);
+    BOOST_TEST(tally.catch_up().count() == 2u);
+    BOOST_TEST(tally.catch_up().min() == 10'002u);
+    BOOST_TEST(tally.catch_up().max() == 40'002u);
+    tally.add(first, body(0, 3, 60'000), 60'700);
+    BOOST_TEST(tally.latency().count() == 1u);
+    BOOST_TEST(tally.latency().max() == 700u);
+    BOOST_TEST(tally.delivered() == 7u);
+    BOOST_TEST(first.clean());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

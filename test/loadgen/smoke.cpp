@@ -75,6 +75,52 @@ BOOST_AUTO_TEST_CASE(fanout_delivers_every_event_to_every_subscriber)
     BOOST_TEST(run.report.at("server_cpu_s").is_number());
 }
 
+BOOST_AUTO_TEST_CASE(fanout_probes_time_their_response_heads)
+{
+    SampleProcess sample(sample_path("pubsub"));
+    auto run = run_loadgen(sample, {"fanout", "--subscribers", "5", "--events", "20", "--rate", "100", "--probes",
+                                    "4", "--probe-interval", "0.05"});
+    BOOST_TEST_INFO("output: " << run.output);
+    BOOST_TEST(run.exit_status == 0);
+    BOOST_TEST_REQUIRE(!run.report.empty());
+    BOOST_TEST(number(run.report, "probes") == 4);
+    BOOST_TEST(number(run.report, "probe_failures") == 0);
+    BOOST_TEST(run.report.at("head_p50_us").is_number());
+    BOOST_TEST(number(run.report, "delivered") == 100);
+}
+
+BOOST_AUTO_TEST_CASE(replay_subscribers_resume_from_the_log_and_stay_complete)
+{
+    SampleProcess sample(sample_path("pubsub"));
+    auto run = run_loadgen(sample, {"replay", "--subscribers", "10", "--events", "30", "--live-events", "3",
+                                    "--rate", "50"});
+    BOOST_TEST_INFO("output: " << run.output);
+    BOOST_TEST(run.exit_status == 0);
+    BOOST_TEST_REQUIRE(!run.report.empty());
+    BOOST_TEST(run.report.at("mode").as_string() == "replay");
+    BOOST_TEST(number(run.report, "complete_subscribers") == 10);
+    BOOST_TEST(number(run.report, "expected") == 10 * 33);
+    BOOST_TEST(number(run.report, "delivered") == 10 * 33);
+    BOOST_TEST(number(run.report, "unparsed") == 0);
+    BOOST_TEST(run.report.at("catch_up_p99_us").is_number());
+}
+
+BOOST_AUTO_TEST_CASE(logs_fill_topics_and_read_their_size_from_stats)
+{
+    SampleProcess sample(sample_path("pubsub"));
+    // A bound of 4 events' worth: 10 events of 4 KiB overfill it.
+    auto run = run_loadgen(sample, {"logs", "--topics", "3", "--events", "10", "--payload", "4096", "--log-bound",
+                                    "20000"});
+    BOOST_TEST_INFO("output: " << run.output);
+    BOOST_TEST_REQUIRE(!run.report.empty());
+    BOOST_TEST(number(run.report, "publishes") == 30);
+    BOOST_TEST(number(run.report, "logged_topics") == 3);
+    BOOST_TEST(number(run.report, "replay_buffered_events") == 30); // sample-pubsub's own bound is 16 MiB
+    BOOST_TEST(number(run.report, "log_bound_bytes") == 60000);
+    BOOST_TEST(run.report.at("rss_overhead_ratio").is_number());
+    BOOST_TEST(run.exit_status == 1); // the logs hold more than the 20000 B told
+}
+
 BOOST_AUTO_TEST_CASE(throughput_delivers_what_was_published)
 {
     SampleProcess sample(sample_path("pubsub"));
