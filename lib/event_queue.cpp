@@ -20,6 +20,8 @@ QueuedEvent EventQueue::pop_front() noexcept
     head_ = slot(1);
     --size_;
     bytes_ -= event.bytes().size();
+    if (size_ == 0 && ring_.size() > kept_slots)
+        clear();
     return event;
 }
 
@@ -51,7 +53,7 @@ void EventQueue::clear() noexcept
 
 void EventQueue::grow()
 {
-    std::vector<QueuedEvent> larger(ring_.empty() ? 4 : ring_.size() * 2);
+    std::vector<QueuedEvent> larger(ring_.empty() ? kept_slots : ring_.size() * 2);
     for (std::size_t i = 0; i < size_; ++i)
         larger[i] = std::move(ring_[slot(i)]);
     ring_ = std::move(larger);

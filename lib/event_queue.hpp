@@ -21,11 +21,17 @@ struct QueuedEvent {
 };
 
 /// The events of one session that the writer has not taken yet, oldest
-/// first, with their byte count. A ring: its storage grows to the most
-/// events ever queued at once and is reused, so it stays proportional to the
-/// session's bounds however long a slow client lags behind.
+/// first, with their byte count. A ring: its storage grows with a backlog
+/// and is reused while one lasts, so it stays proportional to the
+/// session's bounds however long a slow client lags behind, and it shrinks
+/// back to a few slots once the writer caught up.
 class EventQueue {
 public:
+    /// Slots a drained queue keeps: enough for a subscriber that keeps up to
+    /// queue without allocating; a larger ring, grown by a burst, is given
+    /// back once the writer took everything.
+    static constexpr std::size_t kept_slots = 4;
+
     bool empty() const noexcept { return size_ == 0; }
     std::size_t size() const noexcept { return size_; }
     /// Bytes of the queued events.

@@ -96,6 +96,26 @@ BOOST_AUTO_TEST_CASE(storage_stays_proportional_to_the_bound_however_long_a_clie
     BOOST_TEST(most_slots <= 2 * bound);
 }
 
+BOOST_AUTO_TEST_CASE(a_drained_queue_keeps_no_more_than_a_few_slots_after_a_burst)
+{
+    // A subscriber that once fell 1,000 events behind and caught up holds
+    // what an idle one does, not the burst's storage for the rest of its life.
+    EventQueue queue;
+    for (int i = 0; i < 1000; ++i)
+        queue.push(published("burst"));
+    BOOST_TEST(queue.storage_slots() >= 1000u);
+    while (!queue.empty())
+        queue.pop_front();
+    BOOST_TEST(queue.storage_slots() <= EventQueue::kept_slots);
+    // Small queues keep their slots: no allocation per event for a subscriber
+    // that keeps up.
+    queue.push(published("a"));
+    const auto slots = queue.storage_slots();
+    queue.pop_front();
+    BOOST_TEST(queue.storage_slots() == slots);
+    BOOST_TEST(slots <= EventQueue::kept_slots);
+}
+
 BOOST_AUTO_TEST_CASE(a_batch_is_one_chunk_after_the_head)
 {
     EventQueue queue;
