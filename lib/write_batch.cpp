@@ -65,6 +65,10 @@ void WriteBatch::clear() noexcept
 {
     events_.clear();
     buffers_.clear();
+    if (events_.capacity() > EventQueue::kept_slots) {
+        std::vector<QueuedEvent>().swap(events_);
+        std::vector<boost::asio::const_buffer>().swap(buffers_);
+    }
     next_ = 0;
     event_bytes_ = 0;
     notice_.clear();

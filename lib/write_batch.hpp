@@ -45,8 +45,12 @@ public:
 
     /// Bytes of queued events in the batch (they leave the queue's count when done).
     std::size_t event_bytes() const noexcept { return event_bytes_; }
-    /// Releases the events and buffers, keeping the capacity for the next batch.
+    /// Releases the events and buffers; keeps their storage for the next
+    /// batch when it is small (a subscriber that keeps up writes a few
+    /// events at a time), gives it back after a burst.
     void clear() noexcept;
+    /// Event and buffer slots allocated: what the batch costs between writes.
+    std::size_t storage_slots() const noexcept { return events_.capacity() + buffers_.capacity(); }
 
 private:
     std::vector<QueuedEvent> events_;

@@ -138,6 +138,24 @@ BOOST_AUTO_TEST_CASE(a_dropped_notice_goes_before_the_events_that_follow_the_gap
     BOOST_TEST(pending_bytes(batch) == "event: dropped\ndata: 3\n\ndata: 9\n\n");
 }
 
+BOOST_AUTO_TEST_CASE(a_batch_gives_back_a_burst_s_storage_once_cleared)
+{
+    EventQueue queue;
+    for (std::size_t i = 0; i < WriteBatch::max_events; ++i)
+        queue.push(published("x"));
+    WriteBatch batch;
+    BOOST_TEST(batch.fill("", queue, 0, true));
+    BOOST_TEST(batch.storage_slots() >= WriteBatch::max_events);
+    batch.clear();
+    BOOST_TEST(batch.storage_slots() == 0u);
+    // One event at a time, as a subscriber that keeps up: the slots stay.
+    queue.push(published("y"));
+    BOOST_TEST(batch.fill("", queue, 0, true));
+    const std::size_t slots = batch.storage_slots();
+    batch.clear();
+    BOOST_TEST(batch.storage_slots() == slots);
+}
+
 BOOST_AUTO_TEST_CASE(partial_writes_resume_where_they_stopped)
 {
     EventQueue queue;
