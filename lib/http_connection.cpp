@@ -3,6 +3,7 @@
 #include "response_head.hpp"
 #include "session_core.hpp"
 #include "tcp_transport.hpp"
+#include "tls_transport.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -147,16 +149,24 @@ bool has_bare_lf(std::string_view bytes) noexcept
 
 } // namespace
 
-HttpConnection::HttpConnection(asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared)
-    : socket_(std::move(socket)), shared_(std::move(shared))
+template <class Stream>
+HttpConnection<Stream>::HttpConnection(Stream stream, std::shared_ptr<ServerShared> shared)
+    : stream_(std::move(stream)), shared_(std::move(shared))
 {
 }
 
-template <class Operation>
-asio::awaitable<std::pair<error_code, std::size_t>> HttpConnection::before(clock::time_point deadline,
-                                                                            Operation operation)
+template <class Stream>
+asio::ip::tcp::socket& HttpConnection<Stream>::socket() noexcept
 {
-    asio::steady_timer timer(socket_.get_executor(), deadline);
+    return beast::get_lowest_layer(stream_);
+}
+
+template <class Stream>
+template <class Operation>
+asio::awaitable<std::pair<error_code, std::size_t>> HttpConnection<Stream>::before(clock::time_point deadline,
+                                                                                    Operation operation)
+{
+    asio::steady_timer timer(stream_.get_executor(), deadline);
     auto [order, ec, bytes, timer_ec] =
         co_await asio::experimental::make_parallel_group(std::move(operation), timer.async_wait(asio::deferred))
             .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
@@ -165,18 +175,49 @@ asio::awaitable<std::pair<error_code, std::size_t>> HttpConnection::before(clock
     co_return std::pair{ec, bytes};
 }
 
-asio::awaitable<void> HttpConnection::run()
+template <class Stream>
+asio::awaitable<void> HttpConnection<Stream>::run()
 {
+    if constexpr (is_tls) {
+        const bool secured = co_await handshake();
+        if (!secured) {
+            close();
+            co_return;
+        }
+    }
     // (g++ 12 miscompiles co_await inside a loop condition: keep it a statement.)
     while (!stopping_) {
         bool keep_alive = co_await serve_one();
         if (!keep_alive)
             break;
     }
+    // A TLS client tells a complete response from a cut one by close_notify.
+    if constexpr (is_tls) {
+        if (!handed_off_ && !stopping_)
+            co_await end_output(clock::now() + shared_->options.tls_handshake_timeout);
+    }
     close();
 }
 
-asio::awaitable<bool> HttpConnection::serve_one()
+template <class Stream>
+asio::awaitable<bool> HttpConnection<Stream>::handshake()
+{
+    // A client that connects and says nothing costs this timer, then is
+    // closed; one that speaks plain HTTP fails here (OpenSSL sees no
+    // ClientHello) and is closed too: there is no TLS to answer it with.
+    if constexpr (is_tls) {
+        auto [ec, _] = co_await before(
+            clock::now() + shared_->options.tls_handshake_timeout,
+            stream_.async_handshake(asio::ssl::stream_base::server, asio::deferred([](error_code handshake_ec) {
+                return asio::deferred.values(handshake_ec, std::size_t{0});
+            })));
+        co_return !ec && !stopping_;
+    }
+    co_return true;
+}
+
+template <class Stream>
+asio::awaitable<bool> HttpConnection<Stream>::serve_one()
 {
     // Read in a coroutine of its own: the parser's frame is gone before a
     // stream starts, which then lives for hours.
@@ -186,7 +227,8 @@ asio::awaitable<bool> HttpConnection::serve_one()
     co_return co_await dispatch(std::move(*routed));
 }
 
-asio::awaitable<std::optional<HttpConnection::RoutedRequest>> HttpConnection::read_request()
+template <class Stream>
+asio::awaitable<std::optional<typename HttpConnection<Stream>::RoutedRequest>> HttpConnection<Stream>::read_request()
 {
     const ServerOptions& options = shared_->options;
     // On the heap, so this frame stays small enough for Asio to recycle;
@@ -199,7 +241,7 @@ asio::awaitable<std::optional<HttpConnection::RoutedRequest>> HttpConnection::re
     // One deadline for the whole request: a slow drip of header bytes
     // (slowloris) gets no more time than an idle connection.
     const auto deadline = clock::now() + options.request_timeout;
-    auto [ec, _] = co_await before(deadline, http::async_read_header(socket_, buffer_, parser, asio::deferred));
+    auto [ec, _] = co_await before(deadline, http::async_read_header(stream_, buffer_, parser, asio::deferred));
     if (ec) {
         if (auto status = status_for_unreadable(ec, parser.got_some() || buffer_.size() > 0))
             co_await refuse(*status);
@@ -230,7 +272,7 @@ asio::awaitable<std::optional<HttpConnection::RoutedRequest>> HttpConnection::re
     if (!parser.is_done()) {
         if (go_on)
             std::tie(ec, std::ignore) =
-                co_await before(deadline, asio::async_write(socket_, asio::buffer(continue_head()), asio::deferred));
+                co_await before(deadline, asio::async_write(stream_, asio::buffer(continue_head()), asio::deferred));
         if (!ec)
             ec = co_await read_body(parser, deadline);
         if (ec) {
@@ -242,7 +284,8 @@ asio::awaitable<std::optional<HttpConnection::RoutedRequest>> HttpConnection::re
     co_return RoutedRequest{parser.release(), std::move(match)};
 }
 
-std::optional<http::status> HttpConnection::route(const Request::message_type& head, RouteMatch& match) const
+template <class Stream>
+std::optional<http::status> HttpConnection<Stream>::route(const Request::message_type& head, RouteMatch& match) const
 {
     if (auto status = status_for_head(head))
         return status;
@@ -256,7 +299,8 @@ std::optional<http::status> HttpConnection::route(const Request::message_type& h
     return std::nullopt;
 }
 
-asio::awaitable<error_code> HttpConnection::read_body(parser_type& parser, clock::time_point deadline)
+template <class Stream>
+asio::awaitable<error_code> HttpConnection<Stream>::read_body(parser_type& parser, clock::time_point deadline)
 {
     parser.eager(true); // parse all the bytes at hand, across chunks
     for (;;) {
@@ -279,7 +323,7 @@ asio::awaitable<error_code> HttpConnection::read_body(parser_type& parser, clock
                 co_return http::error::bad_chunk;
         }
         auto [read_ec, n] =
-            co_await before(deadline, socket_.async_read_some(buffer_.prepare(body_read_size), asio::deferred));
+            co_await before(deadline, stream_.async_read_some(buffer_.prepare(body_read_size), asio::deferred));
         if (read_ec == asio::error::eof)
             co_return http::error::partial_message;
         if (read_ec)
@@ -288,7 +332,8 @@ asio::awaitable<error_code> HttpConnection::read_body(parser_type& parser, clock
     }
 }
 
-asio::awaitable<bool> HttpConnection::dispatch(RoutedRequest routed)
+template <class Stream>
+asio::awaitable<bool> HttpConnection<Stream>::dispatch(RoutedRequest routed)
 {
     RouteMatch& match = routed.match;
     const unsigned version = routed.message.version();
@@ -328,7 +373,7 @@ asio::awaitable<bool> HttpConnection::dispatch(RoutedRequest routed)
         // The stream owns the socket from here on, and this coroutine ends:
         // a stream that lasts for hours holds no frame of it.
         handed_off_ = true;
-        SessionCore::start<TcpTransport>(std::move(request), match, shared_, std::move(socket_));
+        start_session(std::move(request), match);
         co_return false;
     }
 
@@ -343,7 +388,8 @@ asio::awaitable<bool> HttpConnection::dispatch(RoutedRequest routed)
     co_return co_await write_response(std::move(*response), version, keep_alive, head_only);
 }
 
-asio::awaitable<bool> HttpConnection::write_response(Response response, unsigned version, bool keep_alive,
+template <class Stream>
+asio::awaitable<bool> HttpConnection<Stream>::write_response(Response response, unsigned version, bool keep_alive,
                                                      bool head_only)
 {
     keep_alive = keep_alive && !stopping_;
@@ -357,11 +403,12 @@ asio::awaitable<bool> HttpConnection::write_response(Response response, unsigned
     const std::array<asio::const_buffer, 2> buffers{
         asio::buffer(*head), asio::buffer(response.body.data(), with_body ? response.body.size() : 0)};
     auto deadline = clock::now() + shared_->options.request_timeout;
-    auto [ec, _] = co_await before(deadline, asio::async_write(socket_, buffers, asio::deferred));
+    auto [ec, _] = co_await before(deadline, asio::async_write(stream_, buffers, asio::deferred));
     co_return !ec && keep_alive;
 }
 
-asio::awaitable<void> HttpConnection::write_stream_head(const SseRouteOptions& route, unsigned version)
+template <class Stream>
+asio::awaitable<void> HttpConnection<Stream>::write_stream_head(const SseRouteOptions& route, unsigned version)
 {
     std::optional<std::string> head =
         render_or_report([&] { return render_response_head(http::status::ok, version, sse_stream_headers(route, version)); });
@@ -370,10 +417,11 @@ asio::awaitable<void> HttpConnection::write_stream_head(const SseRouteOptions& r
         co_return;
     }
     auto deadline = clock::now() + shared_->options.request_timeout;
-    co_await before(deadline, asio::async_write(socket_, asio::buffer(*head), asio::deferred));
+    co_await before(deadline, asio::async_write(stream_, asio::buffer(*head), asio::deferred));
 }
 
-asio::awaitable<bool> HttpConnection::write_refusal(http::status status, Params headers, bool head_only,
+template <class Stream>
+asio::awaitable<bool> HttpConnection<Stream>::write_refusal(http::status status, Params headers, bool head_only,
                                                     clock::time_point deadline)
 {
     Response response = Response::status_only(status);
@@ -383,30 +431,61 @@ asio::awaitable<bool> HttpConnection::write_refusal(http::status status, Params 
     const std::string head = render_plain_head(response, 11, keep_alive);
     const std::array<asio::const_buffer, 2> buffers{
         asio::buffer(head), asio::buffer(response.body.data(), head_only ? 0 : response.body.size())};
-    auto [ec, _] = co_await before(deadline, asio::async_write(socket_, buffers, asio::deferred));
+    auto [ec, _] = co_await before(deadline, asio::async_write(stream_, buffers, asio::deferred));
     co_return !ec;
 }
 
-asio::awaitable<void> HttpConnection::refuse(http::status status, Params headers, bool head_only)
+template <class Stream>
+asio::awaitable<void> HttpConnection<Stream>::refuse(http::status status, Params headers, bool head_only)
 {
     const auto deadline = clock::now() + linger_time;
     if (!co_await write_refusal(status, std::move(headers), head_only, deadline))
         co_return;
     // Closing with unread request bytes would send RST, which can destroy our
-    // answer before the client reads it: say we are done, then drain a little.
-    error_code ignored;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    // answer before the client reads it: say we are done, then drain a
+    // little. Over TLS too, the socket is drained: its bytes are records of
+    // a request nobody will read.
+    co_await end_output(deadline);
     std::array<char, 4096> scratch;
     for (std::size_t drained = 0; drained < linger_bytes;) {
-        auto [read_ec, n] = co_await before(deadline, socket_.async_read_some(asio::buffer(scratch), asio::deferred));
+        auto [read_ec, n] = co_await before(deadline, socket().async_read_some(asio::buffer(scratch), asio::deferred));
         if (read_ec)
             break;
         drained += n;
     }
 }
 
-asio::awaitable<void> HttpConnection::refuse_over_capacity()
+template <class Stream>
+asio::awaitable<void> HttpConnection<Stream>::end_output(clock::time_point deadline)
 {
+    if constexpr (is_tls) {
+        skip_close_notify_reply(stream_);
+        co_await before(deadline, stream_.async_shutdown(asio::deferred([](error_code ec) {
+            return asio::deferred.values(ec, std::size_t{0});
+        })));
+    }
+    error_code ignored;
+    socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+template <class Stream>
+void HttpConnection<Stream>::start_session(Request request, const RouteMatch& match)
+{
+    if constexpr (is_tls)
+        SessionCore::start<TlsTransport>(std::move(request), match, shared_, std::move(stream_),
+                                         shared_->options.tls_handshake_timeout);
+    else
+        SessionCore::start<TcpTransport>(std::move(request), match, shared_, std::move(stream_));
+}
+
+template <class Stream>
+asio::awaitable<void> HttpConnection<Stream>::refuse_over_capacity()
+{
+    if constexpr (is_tls) {
+        // Answering 503 would cost a handshake when the server can least afford one.
+        close();
+        co_return;
+    }
     // Nothing bounds how many clients come past the limit: only so many of
     // them may hold a socket for the linger time.
     std::atomic<std::size_t>& lingering = shared_->lingering_refusals;
@@ -423,13 +502,21 @@ asio::awaitable<void> HttpConnection::refuse_over_capacity()
     close();
 }
 
-void HttpConnection::shut_down() noexcept
+template <class Stream>
+void HttpConnection<Stream>::shut_down() noexcept
 {
     stopping_ = true;
     error_code ignored;
-    socket_.close(ignored);
+    socket().close(ignored);
 }
 
-void HttpConnection::close() noexcept { close_socket(socket_); }
+template <class Stream>
+void HttpConnection<Stream>::close() noexcept
+{
+    close_socket(socket());
+}
+
+template class HttpConnection<asio::ip::tcp::socket>;
+template class HttpConnection<TlsStream>;
 
 } // namespace ssekit::detail

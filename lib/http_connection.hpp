@@ -2,6 +2,7 @@
 #define SSEKIT_LIB_HTTP_CONNECTION_HPP
 
 #include "server_shared.hpp"
+#include "tls_stream.hpp"
 
 #include <ssekit/request.hpp>
 #include <ssekit/response.hpp>
@@ -18,22 +19,29 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace ssekit::detail {
 
-/// One accepted TCP connection: reads requests with Beast's parser under the
+/// One accepted connection: reads requests with Beast's parser under the
 /// server's limits and the framing rules of RFC 9112, answers plain routes
-/// (keep-alive), HEAD and OPTIONS, and hands an SSE request's socket over to
+/// (keep-alive), HEAD and OPTIONS, and hands an SSE request's stream over to
 /// a SessionCore, which then owns the connection.
+///
+/// `Stream` is a `tcp::socket` or a TlsStream; the HTTP is the same code for
+/// both (instantiated for each in the .cpp). A TlsStream first gets its
+/// handshake, within `tls_handshake_timeout`, and goes to a TlsTransport.
+template <class Stream>
 class HttpConnection final : public RegisteredConnection {
 public:
-    HttpConnection(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerShared> shared);
+    HttpConnection(Stream stream, std::shared_ptr<ServerShared> shared);
 
-    /// Serves requests until the connection closes.
+    /// Serves requests until the connection closes; a TLS handshake first.
     boost::asio::awaitable<void> run();
 
-    /// Answers 503 and closes: the server is at its connection limit.
+    /// Answers 503 and closes: the server is at its connection limit. A TLS
+    /// connection is closed at once: answering would cost a handshake.
     boost::asio::awaitable<void> refuse_over_capacity();
 
     /// Ends the connection now (server stop); call on its executor.
@@ -43,6 +51,8 @@ public:
     bool handed_off() const noexcept { return handed_off_; }
 
 private:
+    static constexpr bool is_tls = std::is_same_v<Stream, TlsStream>;
+
     using clock = std::chrono::steady_clock;
     using parser_type = boost::beast::http::request_parser<boost::beast::http::string_body>;
 
@@ -77,6 +87,13 @@ private:
     /// Writes a `Connection: close` answer; true once it was written.
     boost::asio::awaitable<bool> write_refusal(boost::beast::http::status status, Params headers, bool head_only,
                                                clock::time_point deadline);
+    /// Completes the TLS handshake before the timeout; false if it did not.
+    boost::asio::awaitable<bool> handshake();
+    /// Ends our direction: close_notify over TLS (by `deadline`), then FIN.
+    boost::asio::awaitable<void> end_output(clock::time_point deadline);
+    /// Hands the stream to a SessionCore that serves `request` as an SSE stream.
+    void start_session(Request request, const RouteMatch& match);
+    boost::asio::ip::tcp::socket& socket() noexcept;
     void close() noexcept;
 
     /// Runs a deferred socket operation, or gives up with beast::error::timeout
@@ -86,7 +103,7 @@ private:
     boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>>
     before(clock::time_point deadline, Operation operation);
 
-    boost::asio::ip::tcp::socket socket_;
+    Stream stream_;
     boost::beast::flat_buffer buffer_;
     std::shared_ptr<ServerShared> shared_;
     bool stopping_ = false;

@@ -3,6 +3,8 @@
 #include "http_connection.hpp"
 #include "io_context_pool.hpp"
 #include "server_shared.hpp"
+#include "server_tls_context.hpp"
+#include "tls_stream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -43,21 +45,28 @@ void log_unexpected(const char* where, std::exception_ptr error) noexcept
     }
 }
 
-asio::awaitable<void> serve_connection(tcp::socket socket, std::shared_ptr<detail::ServerShared> shared)
+// A connection over `Stream` made from the accepted socket and `stream_args`
+// (a TLS context), here on the connection's own executor.
+template <class Stream, class... StreamArgs>
+asio::awaitable<void> serve_connection(std::shared_ptr<detail::ServerShared> shared, tcp::socket socket,
+                                       StreamArgs... stream_args)
 {
-    detail::HttpConnection connection(std::move(socket), shared);
+    // On the heap: a frame holding a TLS stream is large enough for g++ 12
+    // to warn falsely (-Wmismatched-new-delete) about Asio's frame allocator.
+    auto connection =
+        std::make_unique<detail::HttpConnection<Stream>>(Stream(std::move(socket), std::move(stream_args)...), shared);
     if (shared->connection_count.fetch_add(1) >= shared->options.max_connections) {
-        co_await connection.refuse_over_capacity();
+        co_await connection->refuse_over_capacity();
         shared->connection_ended();
         co_return;
     }
-    auto id = shared->registry.add(co_await asio::this_coro::executor, connection);
+    auto id = shared->registry.add(co_await asio::this_coro::executor, *connection);
     // A stop() that ran before this registration could not reach us.
     if (shared->registry.stopping())
-        connection.shut_down();
-    co_await connection.run();
+        connection->shut_down();
+    co_await connection->run();
     shared->registry.remove(id);
-    if (!connection.handed_off()) // else the stream ends the count
+    if (!connection->handed_off()) // else the stream ends the count
         shared->connection_ended();
 }
 
@@ -93,8 +102,16 @@ struct Server::State {
     }
 
     /// Accepts until the acceptor closes; holds `state` so a server on a
-    /// user's executor may be destroyed while the loop winds down.
-    static asio::awaitable<void> accept_loop(std::shared_ptr<State> state, tcp::acceptor& acceptor);
+    /// user's executor may be destroyed while the loop winds down. With
+    /// `tls`, each connection is a TLS one made from its current context.
+    static asio::awaitable<void> accept_loop(std::shared_ptr<State> state, tcp::acceptor& acceptor,
+                                             std::shared_ptr<detail::ServerTlsContext> tls);
+
+    /// An acceptor listening on `address`:`port`, not accepting yet.
+    std::unique_ptr<tcp::acceptor> bind(std::string_view address, std::uint16_t port);
+    /// Runs accept_loop on `acceptor`, which `state` keeps; gives its endpoint.
+    static tcp::endpoint start_accepting(std::shared_ptr<State> state, std::unique_ptr<tcp::acceptor> acceptor,
+                                         std::shared_ptr<detail::ServerTlsContext> tls);
 
     std::shared_ptr<detail::ServerShared> shared;
     std::optional<detail::IoContextPool> pool;
@@ -103,9 +120,12 @@ struct Server::State {
     std::vector<asio::any_io_executor> connection_strands;
     std::size_t next_strand = 0;
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+    /// What every TLS listener serves (nothing before the first listen_tls).
+    std::shared_ptr<detail::ServerTlsContext> tls = std::make_shared<detail::ServerTlsContext>();
 };
 
-asio::awaitable<void> Server::State::accept_loop(std::shared_ptr<State> state, tcp::acceptor& acceptor)
+asio::awaitable<void> Server::State::accept_loop(std::shared_ptr<State> state, tcp::acceptor& acceptor,
+                                                 std::shared_ptr<detail::ServerTlsContext> tls)
 {
     // Failures come in bursts (out of descriptors, say, every 50 ms while it
     // lasts): the first is printed, the rest counted and summed up once
@@ -130,8 +150,13 @@ asio::awaitable<void> Server::State::accept_loop(std::shared_ptr<State> state, t
         }
         error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored); // events are small and must leave now
-        asio::co_spawn(executor, serve_connection(std::move(socket), state->shared),
-                       [](std::exception_ptr error) { log_unexpected("connection", error); });
+        auto logged = [](std::exception_ptr error) { log_unexpected("connection", error); };
+        if (tls)
+            asio::co_spawn(executor,
+                           serve_connection<detail::TlsStream>(state->shared, std::move(socket), tls->current()),
+                           logged);
+        else
+            asio::co_spawn(executor, serve_connection<tcp::socket>(state->shared, std::move(socket)), logged);
     }
 }
 
@@ -181,7 +206,43 @@ Server& Server::sse(SseHandler handler, SseRouteOptions options)
 
 tcp::endpoint Server::listen(std::string_view address, std::uint16_t port)
 {
-    auto executor = state_->accept_executor();
+    auto acceptor = state_->bind(address, port);
+    return State::start_accepting(state_, std::move(acceptor), nullptr);
+}
+
+tcp::endpoint Server::listen_tls(std::string_view address, std::uint16_t port, const TlsOptions& tls)
+{
+    // Read, then bind, then change: a bad file or address changes nothing.
+    auto context = detail::make_server_tls_context(tls);
+    auto acceptor = state_->bind(address, port);
+    state_->tls->replace(std::move(context), tls);
+    return State::start_accepting(state_, std::move(acceptor), state_->tls);
+}
+
+tcp::endpoint Server::listen_tls(std::string_view address, std::uint16_t port,
+                                 std::shared_ptr<asio::ssl::context> context)
+{
+    if (!context)
+        throw std::invalid_argument("ssekit::Server::listen_tls: the TLS context is null");
+    auto acceptor = state_->bind(address, port);
+    state_->tls->replace(std::move(context), std::nullopt);
+    return State::start_accepting(state_, std::move(acceptor), state_->tls);
+}
+
+void Server::reload_tls() { state_->tls->reload(); }
+
+void Server::reload_tls(std::shared_ptr<asio::ssl::context> context)
+{
+    if (!context)
+        throw std::invalid_argument("ssekit::Server::reload_tls: the TLS context is null");
+    if (!state_->tls->current())
+        throw std::logic_error("ssekit::Server::reload_tls: the server has no TLS listener");
+    state_->tls->replace(std::move(context), std::nullopt);
+}
+
+std::unique_ptr<tcp::acceptor> Server::State::bind(std::string_view address, std::uint16_t port)
+{
+    auto executor = accept_executor();
     tcp::resolver resolver(executor);
     auto results = resolver.resolve(std::string(address), std::to_string(port),
                                     tcp::resolver::passive | tcp::resolver::numeric_service);
@@ -192,11 +253,16 @@ tcp::endpoint Server::listen(std::string_view address, std::uint16_t port)
     acceptor->set_option(tcp::acceptor::reuse_address(true));
     acceptor->bind(endpoint);
     acceptor->listen(asio::socket_base::max_listen_connections);
-    endpoint = acceptor->local_endpoint();
+    return acceptor;
+}
 
-    asio::co_spawn(executor, State::accept_loop(state_, *acceptor),
+tcp::endpoint Server::State::start_accepting(std::shared_ptr<State> state, std::unique_ptr<tcp::acceptor> acceptor,
+                                             std::shared_ptr<detail::ServerTlsContext> tls)
+{
+    tcp::endpoint endpoint = acceptor->local_endpoint();
+    asio::co_spawn(acceptor->get_executor(), accept_loop(state, *acceptor, std::move(tls)),
                    [](std::exception_ptr error) { log_unexpected("accept loop", error); });
-    state_->acceptors.push_back(std::move(acceptor));
+    state->acceptors.push_back(std::move(acceptor));
     return endpoint;
 }
 

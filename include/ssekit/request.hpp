@@ -13,6 +13,7 @@
 
 namespace ssekit {
 namespace detail {
+template <class Stream>
 class HttpConnection;
 }
 
@@ -85,6 +86,7 @@ public:
     const message_type& message() const noexcept { return message_; }
 
 private:
+    template <class Stream>
     friend class detail::HttpConnection; // fills path_params_ once the route matched
 
     /// The path of `target` as sent (percent-encoded, `/` for an absolute-form

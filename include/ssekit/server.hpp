@@ -13,7 +13,15 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+
+// Declared, not included: OpenSSL's headers (and its libraries, which Asio's
+// inline functions would call) stay out of programs that serve plain HTTP or
+// give TlsOptions. Include <boost/asio/ssl/context.hpp> to make a context.
+namespace boost::asio::ssl {
+class context;
+} // namespace boost::asio::ssl
 
 namespace ssekit {
 
@@ -35,10 +43,29 @@ struct ServerOptions {
     /// disconnected (half-open connections, stalled readers); noticed within
     /// twice this. Zero: never.
     std::chrono::steady_clock::duration sse_write_timeout = std::chrono::seconds(30);
+    /// Time a client of a TLS listener gets to complete the TLS handshake
+    /// after connecting; past it the connection is closed. It also bounds
+    /// sending `close_notify` at the end of a response. The connection counts
+    /// against `max_connections` from the start.
+    std::chrono::steady_clock::duration tls_handshake_timeout = std::chrono::seconds(10);
     /// Called with the exception a handler let escape (never for the expected
     /// ends: client gone, cancelled, session closed). Empty: printed to stderr.
     /// Runs on the handler's executor; it must not throw.
     std::function<void(const Request&, std::exception_ptr)> on_handler_error{};
+};
+
+/** Where an HTTPS listener finds its certificate: PEM files it reads.
+
+    The server builds a `boost::asio::ssl::context` from them (TLS 1.2 and
+    later, OpenSSL's default ciphers), and builds it again on
+    `Server::reload_tls()`. For anything else (client certificates, ciphers,
+    SNI), configure a context yourself and pass that to `listen_tls`.
+*/
+struct TlsOptions {
+    /// The server's certificate followed by its intermediates (a "fullchain.pem").
+    std::string certificate_chain_file;
+    /// The certificate's private key, not encrypted.
+    std::string private_key_file;
 };
 
 /** An HTTP/1.1 server whose routes are SSE streams and plain handlers.
@@ -55,11 +82,12 @@ struct ServerOptions {
     chunked body, so a clean end (the `0` chunk) is told apart from a dropped
     connection; HTTP/1.0 clients get a body delimited by the close. The
     connection closes when the stream ends. Plain routes keep the connection
-    alive when the client allows it.
+    alive when the client allows it. `listen_tls` serves the same routes over
+    HTTPS.
 
     @par Thread Safety
-    Add routes and call `listen` before `run`; `stop` may be called from any
-    thread, also from a handler.
+    Add routes and call `listen` and `listen_tls` before `run`; `stop` and
+    `reload_tls` may be called from any thread, also from a handler.
 
     @par Example
     @code
@@ -107,6 +135,92 @@ public:
         @throws boost::system::system_error when the address cannot be bound.
     */
     boost::asio::ip::tcp::endpoint listen(std::string_view address, std::uint16_t port);
+
+    /** Binds and listens for HTTPS on `address`:`port`, with the certificate
+        chain and key read from `tls`'s files; port 0 picks a free port.
+
+        Every route is served over TLS as over TCP. A client has
+        `ServerOptions::tls_handshake_timeout` to complete the handshake; one
+        that does not, or that speaks plain HTTP, is closed. Over
+        `max_connections`, a new TLS connection is closed without a handshake
+        (answering `503` would cost a handshake when the server can least
+        afford it). An SSE stream ends with `close_notify`, then the close.
+
+        All TLS listeners of a server serve one certificate: calling this
+        again (another address, say) replaces it for every new TLS connection,
+        as `reload_tls` does.
+
+        @par Example
+        @code
+        ssekit::Server server;
+        server.sse("/events", handler);
+        server.listen_tls("0.0.0.0", 8443,
+                          ssekit::TlsOptions{.certificate_chain_file = "/etc/ssekit/fullchain.pem",
+                                             .private_key_file = "/etc/ssekit/privkey.pem"});
+        server.run();
+        @endcode
+
+        @return The bound endpoint, with the actual port.
+        @throws boost::system::system_error when a file cannot be read, the
+        key does not match the certificate, or the address cannot be bound;
+        then nothing changed.
+    */
+    boost::asio::ip::tcp::endpoint listen_tls(std::string_view address, std::uint16_t port, const TlsOptions& tls);
+
+    /** Binds and listens for HTTPS on `address`:`port` with a context you
+        configured (certificate chain and key at least).
+
+        The server and each connection made from it hold `context`; do not
+        change it once given, as connections are made from it on the server's
+        threads: give a new one to `reload_tls` instead. Making one takes
+        `<boost/asio/ssl/context.hpp>` and OpenSSL's libraries (pkg-config
+        `openssl`), which ssekit's header leaves out.
+
+        @par Example
+        @code
+        auto context = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+        context->use_certificate_chain_file("fullchain.pem");
+        context->use_private_key_file("privkey.pem", boost::asio::ssl::context::pem);
+        server.listen_tls("0.0.0.0", 8443, context);
+        @endcode
+
+        @throws boost::system::system_error when the address cannot be bound.
+        @throws std::invalid_argument when `context` is null.
+    */
+    boost::asio::ip::tcp::endpoint listen_tls(std::string_view address, std::uint16_t port,
+                                              std::shared_ptr<boost::asio::ssl::context> context);
+
+    /** Reads the files given to `listen_tls` again: TLS connections accepted
+        from now on get the new certificate; open ones keep the one they
+        started with. For a renewed certificate, without a restart.
+
+        @par Thread Safety
+        May be called from any thread, while the server runs.
+
+        @par Example
+        @code
+        // On SIGHUP, after the certificate was renewed:
+        boost::asio::signal_set hangup(server.get_executor(), SIGHUP);
+        hangup.async_wait([&](auto, int) { server.reload_tls(); });
+        @endcode
+
+        @throws boost::system::system_error when a file cannot be read or the
+        key does not match; the server keeps serving the certificate it had.
+        @throws std::logic_error when the server has no TLS listener, or its
+        context was given rather than files (give a new one instead).
+    */
+    void reload_tls();
+
+    /** TLS connections accepted from now on are made from `context`; open
+        ones keep the one they started with.
+
+        @par Thread Safety
+        May be called from any thread, while the server runs.
+
+        @throws std::logic_error when the server has no TLS listener.
+        @throws std::invalid_argument when `context` is null.
+    */
+    void reload_tls(std::shared_ptr<boost::asio::ssl::context> context);
 
     /// The port of the first listener (0 before `listen`).
     std::uint16_t port() const noexcept;

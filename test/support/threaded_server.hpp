@@ -26,6 +26,15 @@ public:
         return port_;
     }
 
+    /// Listens for HTTPS on 127.0.0.1:0 with `tls` and runs `threads`
+    /// threads; returns the port.
+    std::uint16_t start_tls(const TlsOptions& tls, std::size_t threads = 1)
+    {
+        port_ = server_.listen_tls("127.0.0.1", 0, tls).port();
+        runner_ = std::thread([this, threads] { server_.run(threads); });
+        return port_;
+    }
+
     /// Stops the server and waits for `run` to return.
     void stop()
     {
