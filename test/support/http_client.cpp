@@ -69,59 +69,6 @@ asio::awaitable<std::string> HttpClient::read_raw_to_end()
     co_return data;
 }
 
-asio::awaitable<void> HttpClient::read_head()
-{
-    parser_ = std::make_unique<parser_type>();
-    parser_->body_limit(boost::none);
-    co_await http::async_read_header(socket_, buffer_, *parser_, asio::use_awaitable);
-}
-
-asio::awaitable<bool> HttpClient::read_some_body()
-{
-    if (parser_->is_done())
-        co_return false;
-    auto [ec, n] = co_await http::async_read_some(socket_, buffer_, *parser_, asio::as_tuple(asio::use_awaitable));
-    // The peer closed: cleanly between messages, or cutting the body short
-    // (message_complete() tells which).
-    if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
-        ec == asio::error::connection_reset)
-        co_return false;
-    if (ec)
-        throw boost::system::system_error(ec, "read body");
-    co_return true;
-}
-
-asio::awaitable<std::vector<std::string>> HttpClient::read_events(std::size_t count)
-{
-    std::vector<std::string> events;
-    for (;;) {
-        const std::string& body = parser_->get().body();
-        for (auto end = body.find("\n\n", consumed_); events.size() < count && end != std::string::npos;
-             end = body.find("\n\n", consumed_)) {
-            events.push_back(body.substr(consumed_, end - consumed_));
-            consumed_ = end + 2;
-        }
-        if (events.size() == count)
-            co_return events;
-        bool more = co_await read_some_body();
-        if (!more)
-            throw std::runtime_error("stream ended after " + std::to_string(events.size()) + " of " +
-                                     std::to_string(count) + " events");
-    }
-}
-
-asio::awaitable<std::string> HttpClient::read_body_to_end()
-{
-    for (;;) { // (no co_await in a loop condition: g++ 12 miscompiles it)
-        bool more = co_await read_some_body();
-        if (!more)
-            break;
-    }
-    std::string rest = parser_->get().body().substr(consumed_);
-    consumed_ = parser_->get().body().size();
-    co_return rest;
-}
-
 asio::awaitable<bool> HttpClient::wait_closed()
 {
     std::array<char, 4096> scratch;

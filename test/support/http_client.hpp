@@ -5,14 +5,14 @@
 // response with Beast's parser (chunked bodies decoded), so tests can check
 // the exact bytes of heads and event streams.
 
+#include "response_reader.hpp"
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +24,7 @@ std::string get_request(std::string_view target, const std::vector<std::string>&
 
 class HttpClient {
 public:
-    using parser_type = boost::beast::http::response_parser<boost::beast::http::string_body>;
+    using parser_type = ResponseReader::parser_type;
 
     /// Connects to 127.0.0.1:port on the calling coroutine's executor.
     static boost::asio::awaitable<HttpClient> connect(std::uint16_t port);
@@ -42,20 +42,23 @@ public:
     boost::asio::awaitable<std::string> read_raw_to_end();
 
     /// Reads the response head with Beast's parser.
-    boost::asio::awaitable<void> read_head();
-    const parser_type::value_type& response() const { return parser_->get(); }
+    boost::asio::awaitable<void> read_head() { return reader_.read_head(socket_); }
+    const parser_type::value_type& response() const { return reader_.response(); }
 
     /// Reads body bytes until `count` events (blocks ended by a blank line)
     /// have arrived; returns them, each with its final "\n\n" removed, and
     /// keeps what follows for the next call.
-    boost::asio::awaitable<std::vector<std::string>> read_events(std::size_t count);
+    boost::asio::awaitable<std::vector<std::string>> read_events(std::size_t count)
+    {
+        return reader_.read_events(socket_, count);
+    }
 
     /// Reads until the response is complete (chunked terminator) or the peer
     /// closes; returns the body not yet returned by read_events.
-    boost::asio::awaitable<std::string> read_body_to_end();
+    boost::asio::awaitable<std::string> read_body_to_end() { return reader_.read_body_to_end(socket_); }
 
     /// True once the parser has seen the whole message (the 0-sized chunk).
-    bool message_complete() const { return parser_->is_done(); }
+    bool message_complete() const { return reader_.message_complete(); }
 
     /// Waits until the peer closes the connection; true if it did.
     boost::asio::awaitable<bool> wait_closed();
@@ -65,12 +68,9 @@ public:
 
 private:
     explicit HttpClient(boost::asio::ip::tcp::socket socket);
-    boost::asio::awaitable<bool> read_some_body();
 
     boost::asio::ip::tcp::socket socket_;
-    boost::beast::flat_buffer buffer_;
-    std::unique_ptr<parser_type> parser_; // Beast parsers do not move
-    std::size_t consumed_ = 0; // body bytes already handed out by read_events
+    ResponseReader reader_;
 };
 
 /// The body of an SSE response that ends by itself.

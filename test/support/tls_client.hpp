@@ -7,6 +7,7 @@
 // Beast's parser (chunked bodies decoded), and tells how the stream ended:
 // with close_notify (eof) or cut (stream_truncated).
 
+#include "response_reader.hpp"
 #include "test_certificate.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -20,17 +21,13 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <array>
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,7 +47,7 @@ inline boost::asio::ssl::context trusting(const std::vector<std::string>& certif
 class TlsClient {
 public:
     using stream_type = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
-    using parser_type = boost::beast::http::response_parser<boost::beast::http::string_body>;
+    using parser_type = ResponseReader::parser_type;
 
     /// Connects to 127.0.0.1:port and completes the handshake; throws if
     /// the server's certificate is not trusted by `context`.
@@ -80,60 +77,28 @@ public:
     }
 
     /// Reads the response head with Beast's parser.
-    boost::asio::awaitable<void> read_head()
-    {
-        parser_ = std::make_unique<parser_type>();
-        parser_->body_limit(boost::none);
-        consumed_ = 0;
-        co_await boost::beast::http::async_read_header(*stream_, buffer_, *parser_, boost::asio::use_awaitable);
-    }
-    const parser_type::value_type& response() const { return parser_->get(); }
+    boost::asio::awaitable<void> read_head() { return reader_.read_head(*stream_); }
+    const parser_type::value_type& response() const { return reader_.response(); }
 
     /// Reads one whole plain response (keep-alive: the connection stays).
     boost::asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>> read_response()
     {
-        boost::beast::http::response<boost::beast::http::string_body> response;
-        co_await boost::beast::http::async_read(*stream_, buffer_, response, boost::asio::use_awaitable);
-        co_return response;
+        return reader_.read_response(*stream_);
     }
 
     /// Reads body bytes until `count` events (blocks ended by a blank line)
     /// have arrived; returns them without their final "\n\n".
     boost::asio::awaitable<std::vector<std::string>> read_events(std::size_t count)
     {
-        std::vector<std::string> events;
-        for (;;) {
-            const std::string& body = parser_->get().body();
-            for (auto end = body.find("\n\n", consumed_); events.size() < count && end != std::string::npos;
-                 end = body.find("\n\n", consumed_)) {
-                events.push_back(body.substr(consumed_, end - consumed_));
-                consumed_ = end + 2;
-            }
-            if (events.size() == count)
-                co_return events;
-            bool more = co_await read_some_body();
-            if (!more)
-                throw std::runtime_error("stream ended after " + std::to_string(events.size()) + " of " +
-                                         std::to_string(count) + " events");
-        }
+        return reader_.read_events(*stream_, count);
     }
 
     /// Reads until the response is complete or the stream ends; returns the
     /// body not yet returned by read_events.
-    boost::asio::awaitable<std::string> read_body_to_end()
-    {
-        for (;;) { // (no co_await in a loop condition: g++ 12 miscompiles it)
-            bool more = co_await read_some_body();
-            if (!more)
-                break;
-        }
-        std::string rest = parser_->get().body().substr(consumed_);
-        consumed_ = parser_->get().body().size();
-        co_return rest;
-    }
+    boost::asio::awaitable<std::string> read_body_to_end() { return reader_.read_body_to_end(*stream_); }
 
     /// True once the parser has seen the whole message (the 0-sized chunk).
-    bool message_complete() const { return parser_->is_done(); }
+    bool message_complete() const { return reader_.message_complete(); }
 
     /// Reads until the stream ends and says how: `eof` after the server's
     /// close_notify, `stream_truncated` when the TCP connection ended
@@ -173,25 +138,9 @@ public:
 private:
     explicit TlsClient(std::unique_ptr<stream_type> stream) : stream_(std::move(stream)) {}
 
-    boost::asio::awaitable<bool> read_some_body()
-    {
-        namespace http = boost::beast::http;
-        if (parser_->is_done())
-            co_return false;
-        auto [ec, n] = co_await http::async_read_some(*stream_, buffer_, *parser_,
-                                                      boost::asio::as_tuple(boost::asio::use_awaitable));
-        if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == boost::asio::error::eof ||
-            ec == boost::asio::ssl::error::stream_truncated || ec == boost::asio::error::connection_reset)
-            co_return false;
-        if (ec)
-            throw boost::system::system_error(ec, "read body");
-        co_return true;
-    }
-
     std::unique_ptr<stream_type> stream_; // at one address while the parser reads
-    boost::beast::flat_buffer buffer_;
-    std::unique_ptr<parser_type> parser_; // Beast parsers do not move
-    std::size_t consumed_ = 0;            // body bytes already handed out by read_events
+    // A TCP end without close_notify ends the body too (message_complete() tells).
+    ResponseReader reader_{boost::asio::ssl::error::stream_truncated};
 };
 
 } // namespace ssekit::test
