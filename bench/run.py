@@ -812,6 +812,14 @@ def logs_within_bound(result: dict[str, Any]) -> bool:
     return isinstance(held, int) and isinstance(bound, int) and held <= bound
 
 
+def server_runs(results: Results, scenario: Scenario) -> Iterable[tuple[dict[str, str], Runs]]:
+    """Each server that ran the scenario, with its runs, in the report's order."""
+    for server in results.servers:
+        runs = results.runs(scenario.key, server["name"])
+        if runs.records:
+            yield server, runs
+
+
 def peer_ratio(results: Results, scenario: Scenario, server: str) -> str:
     """ssekit's key figure over this server's, for a table's ssekit/peer column."""
     if server == "ssekit":
@@ -834,10 +842,7 @@ def head_table(results: Results, scenario: Scenario) -> list[str]:
               "delivery p50 µs", "delivery p99 µs", "delivered / expected", "lost / dup", "server CPU",
               "ssekit/peer", "runs"]
     rows = []
-    for server in results.servers:
-        runs = results.runs(scenario.key, server["name"])
-        if not runs.records:
-            continue
+    for server, runs in server_runs(results, scenario):
         median = runs.median
         rows.append([
             server["label"], fmt_spread(runs, "head_p50_us", fmt_us), fmt_us(median("head_p99_us")),
@@ -858,10 +863,7 @@ def replay_table(results: Results, scenario: Scenario) -> list[str]:
               "complete / subscribers", "lost / dup / unparsed", "live p99 µs", "server CPU s", "server CPU",
               "ssekit/peer", "runs"]
     rows = []
-    for server in results.servers:
-        runs = results.runs(scenario.key, server["name"])
-        if not runs.records:
-            continue
+    for server, runs in server_runs(results, scenario):
         median = runs.median
         rows.append([
             server["label"], fmt_us(median("catch_up_p50_us")), fmt_spread(runs, "catch_up_p99_us", fmt_us),
@@ -883,10 +885,7 @@ def logs_table(results: Results, scenario: Scenario) -> list[str]:
     header = ["Server", "RSS before (B)", "RSS after (B)", "RSS growth per topic (B)", "log bound (B)",
               "RSS / log bound [min–max]", "log bytes per /stats (B)", "events in logs", "runs"]
     rows = []
-    for server in results.servers:
-        runs = results.runs(scenario.key, server["name"])
-        if not runs.records:
-            continue
+    for server, runs in server_runs(results, scenario):
         median = runs.median
         rows.append([
             server["label"], fmt_bytes(median("rss_before_bytes")), fmt_bytes(median("rss_after_bytes")),
@@ -908,7 +907,6 @@ def scenario_table(results: Results, scenario: Scenario) -> list[str]:
     if scenario.probes:
         return head_table(results, scenario)
     figure = scenario.key_figure
-    ssekit_key = results.runs(scenario.key, "ssekit").median(figure.metric)
     if scenario.mode == "idle":
         header = ["Server", "RSS before (B)", "RSS after (B)", "RSS/connection (B)",
                   "connect errors", "disconnects", "server CPU", "ssekit/peer", "runs"]
@@ -917,12 +915,7 @@ def scenario_table(results: Results, scenario: Scenario) -> list[str]:
                   "delivered / expected", "lost / dup", "publishes/s", "deliveries/s",
                   "server CPU", "deliveries / CPU-s", "ssekit/peer", "runs"]
     rows = []
-    for server in results.servers:
-        runs = results.runs(scenario.key, server["name"])
-        if not runs.records:
-            continue
-        peer_ratio = "–" if server["name"] == "ssekit" else fmt_ratio(
-            ratio(ssekit_key, runs.median(figure.metric)))
+    for server, runs in server_runs(results, scenario):
         median = runs.median
         if scenario.mode == "idle":
             rows.append([
@@ -930,7 +923,8 @@ def scenario_table(results: Results, scenario: Scenario) -> list[str]:
                 fmt_spread(runs, "rss_per_connection_bytes", fmt_bytes),
                 *([fmt_number(runs.total("connect_errors")), fmt_number(runs.total("disconnects"))]
                   if runs.valid else ["–", "–"]),
-                fmt_share(median("server_cpu_share")), peer_ratio, runs.runs_text()])
+                fmt_share(median("server_cpu_share")), peer_ratio(results, scenario, server["name"]),
+                runs.runs_text()])
         else:
             rows.append([
                 server["label"], fmt_us(median("p50_us")), fmt_us(median("p90_us")),
@@ -939,7 +933,7 @@ def scenario_table(results: Results, scenario: Scenario) -> list[str]:
                 f"{runs.total('lost'):,} / {runs.total('duplicated'):,}" if runs.valid else "–",
                 fmt_number(median("publishes_per_s"), 1), fmt_number(median("deliveries_per_s")),
                 fmt_share(median("server_cpu_share")), fmt_number(median("deliveries_per_server_cpu_s")),
-                peer_ratio, runs.runs_text()])
+                peer_ratio(results, scenario, server["name"]), runs.runs_text()])
     direction = "below 1: ssekit's is lower (better)" if figure.lower_is_better \
         else "above 1: ssekit delivers more per CPU-second (better)"
     return [
