@@ -231,8 +231,7 @@ template <class Stream>
 asio::awaitable<std::optional<typename HttpConnection<Stream>::RoutedRequest>> HttpConnection<Stream>::read_request()
 {
     const ServerOptions& options = shared_->options;
-    // On the heap, so this frame stays small enough for Asio to recycle;
-    // on a larger one g++ 12 also warns falsely (-Wmismatched-new-delete).
+    // On the heap, so this frame stays small enough for Asio to recycle.
     auto parser_memory = std::make_unique<parser_type>();
     parser_type& parser = *parser_memory;
     parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(options.max_header_bytes, UINT32_MAX)));

@@ -51,8 +51,8 @@ template <class Stream, class... StreamArgs>
 asio::awaitable<void> serve_connection(std::shared_ptr<detail::ServerShared> shared, tcp::socket socket,
                                        StreamArgs... stream_args)
 {
-    // On the heap: a frame holding a TLS stream is large enough for g++ 12
-    // to warn falsely (-Wmismatched-new-delete) about Asio's frame allocator.
+    // On the heap: a frame holding a TLS stream would be too large for Asio
+    // to recycle.
     auto connection =
         std::make_unique<detail::HttpConnection<Stream>>(Stream(std::move(socket), std::move(stream_args)...), shared);
     if (shared->connection_count.fetch_add(1) >= shared->options.max_connections) {
