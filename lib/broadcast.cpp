@@ -20,24 +20,70 @@ TopicState::TopicState(TopicOptions opts, std::optional<boost::asio::any_io_exec
         expiry_timer_.emplace(boost::asio::make_strand(*expiry));
 }
 
+TopicState::TopicState(TopicOptions opts, std::optional<boost::asio::any_io_executor> expiry, std::string epoch,
+                       std::uint64_t last_offset)
+    : log_(opts, std::move(epoch)), fed_(true)
+{
+    log_.restart(log_.epoch(), last_offset);
+    if (expiry)
+        expiry_timer_.emplace(boost::asio::make_strand(*expiry));
+}
+
 std::string TopicState::publish(const ServerSentEvent& event)
 {
     std::lock_guard lock(mutex_);
+    if (fed_)
+        throw boost::system::system_error(error::published_elsewhere, "ssekit::Topic::publish");
     if (closed_)
         throw boost::system::system_error(error::session_closed, "ssekit::Topic::publish after close");
     // Throws invalid_field before anything changed: nothing is published.
     auto published = log_.append(event, std::chrono::steady_clock::now());
-    if (expiry_timer_ && !expiry_armed_ && !log_.empty()) {
-        expiry_armed_ = true;
-        boost::asio::post(expiry_timer_->get_executor(), [self = weak_from_this()] {
-            if (auto state = self.lock())
-                state->arm_expiry();
-        });
-    }
-    // Handing over under the lock keeps every shard's events in publish order.
-    for (const auto& shard : shards_)
-        shard->schedule(published);
+    start_expiry();
+    schedule(published);
     return std::string(published->id());
+}
+
+void TopicState::feed(std::shared_ptr<const PublishedEvent> event)
+{
+    std::lock_guard lock(mutex_);
+    if (closed_)
+        return;
+    if (event->offset() <= log_.last_offset())
+        return; // had it already
+    if (event->offset() != log_.last_offset() + 1)
+        log_.restart(log_.epoch(), event->offset() - 1);
+    log_.append_ordered(event, std::chrono::steady_clock::now());
+    start_expiry();
+    schedule(event);
+}
+
+void TopicState::restart_log(std::string epoch, std::uint64_t last_offset)
+{
+    std::lock_guard lock(mutex_);
+    log_.restart(std::move(epoch), last_offset);
+}
+
+bool TopicState::has_subscribers() const
+{
+    std::lock_guard lock(mutex_);
+    return subscribers_ > 0;
+}
+
+void TopicState::start_expiry()
+{
+    if (!expiry_timer_ || expiry_armed_ || log_.empty())
+        return;
+    expiry_armed_ = true;
+    boost::asio::post(expiry_timer_->get_executor(), [self = weak_from_this()] {
+        if (auto state = self.lock())
+            state->arm_expiry();
+    });
+}
+
+void TopicState::schedule(const std::shared_ptr<const PublishedEvent>& event)
+{
+    for (const auto& shard : shards_)
+        shard->schedule(event);
 }
 
 void TopicState::close()

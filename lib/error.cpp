@@ -30,6 +30,8 @@ public:
             return "unsupported URL: only http:// URLs with a host are supported";
         case error::response_started:
             return "the SSE response has started: its status and headers can no longer change";
+        case error::published_elsewhere:
+            return "the topic's events are published through its backplane, not on this server's Topic";
         }
         return "unknown ssekit error";
     }

@@ -172,6 +172,7 @@ EncodedFields append_event(const ServerSentEvent& ev, std::optional<std::string_
         append_lines(out, "", *ev.comments);
     if (ev.event)
         fields.type = append_field(out, "event", *ev.event);
+    fields.id_line = out.size();
     if (id)
         fields.id = append_field(out, "id", *id);
     if (ev.retry) {
@@ -186,6 +187,48 @@ EncodedFields append_event(const ServerSentEvent& ev, std::optional<std::string_
     }
     out.push_back('\n');
     return fields;
+}
+
+std::optional<EncodedFields> find_fields(std::string_view encoded)
+{
+    // The fields in the order append_event writes them; data lines last.
+    static constexpr std::string_view order[] = {"", "event", "id", "retry", "data"};
+    if (!encoded.ends_with('\n'))
+        return std::nullopt;
+    EncodedFields fields;
+    std::size_t rank = 0; // index in `order` of the last field seen
+    std::size_t pos = 0;
+    for (;;) {
+        const std::size_t end = encoded.find('\n', pos);
+        const std::string_view line = encoded.substr(pos, end - pos);
+        if (line.empty()) // the blank line ends the event: nothing may follow
+            return end + 1 == encoded.size() ? std::optional(fields) : std::nullopt;
+        const std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos)
+            return std::nullopt;
+        const std::string_view name = line.substr(0, colon);
+        const auto known = std::find(std::begin(order), std::end(order), name);
+        const auto this_rank = static_cast<std::size_t>(known - std::begin(order));
+        // Each field once, in order; only comments and data repeat.
+        if (known == std::end(order) || this_rank < rank || (this_rank == rank && name != "" && name != "data"))
+            return std::nullopt;
+        rank = this_rank;
+        std::size_t value = pos + colon + 1;
+        if (value < end && encoded[value] == ' ')
+            ++value;
+        const FieldSpan span{.begin = value, .size = end - value};
+        if (name == "event")
+            fields.type = span;
+        else if (name == "id")
+            fields.id = span;
+        else if (name == "data" && fields.data_lines.begin == std::string_view::npos)
+            fields.data_lines.begin = pos;
+        if (name == "data")
+            fields.data_lines.size = end + 1 - fields.data_lines.begin;
+        if (rank < 2)
+            fields.id_line = end + 1;
+        pos = end + 1;
+    }
 }
 
 std::string join_data_lines(std::string_view data_lines)

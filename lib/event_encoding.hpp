@@ -26,6 +26,8 @@ struct EncodedFields {
     FieldSpan id;
     /// The `data:` lines, prefixes and line feeds included.
     FieldSpan data_lines;
+    /// Where the `id:` line starts, or would start in an event without one.
+    std::size_t id_line = 0;
 };
 
 /// Throws what `encode_event(ev)` throws when `validate_event` refuses `ev`
@@ -36,6 +38,10 @@ void check_encodable(const ServerSentEvent& ev, std::optional<std::string_view> 
 /// Appends `ev` to `out`, with `id` (when given) in place of `ev.id`; the
 /// caller checked them with `check_encodable`.
 EncodedFields append_event(const ServerSentEvent& ev, std::optional<std::string_view> id, std::string& out);
+
+/// Where the fields of one event as `append_event` wrote it lie; none when
+/// `encoded` is not such an event (bytes from elsewhere, Redis say).
+std::optional<EncodedFields> find_fields(std::string_view encoded);
 
 /// The data of an event from its `data:` lines, joined by LF.
 std::string join_data_lines(std::string_view data_lines);

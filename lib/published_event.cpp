@@ -2,6 +2,10 @@
 
 #include "event_encoding.hpp"
 
+#include <ssekit/error.hpp>
+
+#include <boost/system/system_error.hpp>
+
 namespace ssekit {
 
 PublishedEvent::PublishedEvent(const ServerSentEvent& event, std::uint64_t offset,
@@ -14,6 +18,20 @@ PublishedEvent::PublishedEvent(const ServerSentEvent& event, std::uint64_t offse
     id_ = {fields.id.begin, fields.id.size};
     type_ = {fields.type.begin, fields.type.size};
     data_lines_ = {fields.data_lines.begin, fields.data_lines.size};
+}
+
+PublishedEvent PublishedEvent::from_encoded(std::string encoded, std::uint64_t offset,
+                                            std::chrono::steady_clock::time_point published_at)
+{
+    const std::optional<detail::EncodedFields> fields = detail::find_fields(encoded);
+    if (!fields)
+        throw boost::system::system_error(error::invalid_field, "ssekit::PublishedEvent::from_encoded: not one event");
+    PublishedEvent event(offset, published_at);
+    event.encoded_ = std::move(encoded);
+    event.id_ = {fields->id.begin, fields->id.size};
+    event.type_ = {fields->type.begin, fields->type.size};
+    event.data_lines_ = {fields->data_lines.begin, fields->data_lines.size};
+    return event;
 }
 
 std::optional<std::string_view> PublishedEvent::type() const noexcept

@@ -1,5 +1,6 @@
 #include "topic_log.hpp"
 
+#include <cassert>
 #include <charconv>
 #include <random>
 
@@ -46,6 +47,25 @@ std::shared_ptr<const PublishedEvent> TopicLog::append(const ServerSentEvent& ev
     bytes_ += log_bytes(*published);
     trim(now);
     return published;
+}
+
+void TopicLog::append_ordered(std::shared_ptr<const PublishedEvent> event, std::chrono::steady_clock::time_point now)
+{
+    assert(event->offset() == next_offset_);
+    next_offset_ = event->offset() + 1;
+    last_id_ = event->id();
+    bytes_ += log_bytes(*event);
+    events_.push_back(std::move(event));
+    trim(now);
+}
+
+void TopicLog::restart(std::string epoch, std::uint64_t last_offset)
+{
+    events_.clear();
+    bytes_ = 0;
+    epoch_ = std::move(epoch);
+    next_offset_ = last_offset + 1;
+    last_id_.clear();
 }
 
 void TopicLog::pop_oldest() noexcept

@@ -53,6 +53,16 @@ public:
     std::shared_ptr<const PublishedEvent> append(const ServerSentEvent& event,
                                                  std::chrono::steady_clock::time_point now);
 
+    /** Appends an event ordered elsewhere (a backplane), which carries its
+        own id and offset; the offset must be `last_offset() + 1` (see
+        `restart`). Trims the log. */
+    void append_ordered(std::shared_ptr<const PublishedEvent> event, std::chrono::steady_clock::time_point now);
+
+    /** Forgets every event and goes on in `epoch` after `last_offset`: the
+        events up to it are not known here, so a read after an id before it
+        gets a reset. For a log that mirrors a history kept elsewhere. */
+    void restart(std::string epoch, std::uint64_t last_offset);
+
     /// The events after `last_event_id`, or a reset and every event held
     /// when the log cannot place it. Call `trim` first: this reads as is.
     LogRead read_after(std::string_view last_event_id) const;
@@ -80,7 +90,7 @@ private:
     void pop_oldest() noexcept;
 
     const TopicOptions bounds_;
-    const std::string epoch_;
+    std::string epoch_;
     std::deque<std::shared_ptr<const PublishedEvent>> events_;
     std::size_t bytes_ = 0;
     std::uint64_t next_offset_ = 1;

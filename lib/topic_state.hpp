@@ -37,7 +37,25 @@ struct TopicState : std::enable_shared_from_this<TopicState> {
     /// publish, join and stats.
     TopicState(TopicOptions opts, std::optional<boost::asio::any_io_executor> expiry);
 
+    /// A topic whose events are ordered elsewhere (a backplane) and come in
+    /// through `feed`, in `epoch` after `last_offset`; its own publish throws
+    /// `error::published_elsewhere`.
+    TopicState(TopicOptions opts, std::optional<boost::asio::any_io_executor> expiry, std::string epoch,
+               std::uint64_t last_offset);
+
     std::string publish(const ServerSentEvent& event);
+
+    /** Appends an event ordered elsewhere and hands it to the subscribers.
+        Its offset follows the last one fed, or it is the first after a gap
+        that cannot be filled: the log then holds nothing before it (a read
+        after an id in the gap is a reset) and followers count the missing
+        offsets as dropped, so their policy applies.
+    */
+    void feed(std::shared_ptr<const PublishedEvent> event);
+    /// Empties the log and goes on in `epoch` after `last_offset` (a fed
+    /// topic that learns its epoch from its first event).
+    void restart_log(std::string epoch, std::uint64_t last_offset);
+    bool has_subscribers() const;
     void close();
 
     /// Registers `subscriber` (on `executor`, which must be the calling
@@ -62,16 +80,29 @@ private:
     // event's expiry while the log holds events; only touched on its strand,
     // by a handler holding the state.
     void arm_expiry();
+    /// After an append: starts the age timer if it is not running; under mutex_.
+    void start_expiry();
+    /// Hands `event` to every shard; under mutex_, which keeps shards in log order.
+    void schedule(const std::shared_ptr<const PublishedEvent>& event);
     void on_expiry(const boost::system::error_code& ec);
 
     mutable std::mutex mutex_;
     TopicLog log_;
+    const bool fed_ = false;
     bool closed_ = false;
     std::uint64_t resets_ = 0;
     bool expiry_armed_ = false; // a wait is pending, or posted to start
     std::optional<boost::asio::steady_timer> expiry_timer_;
     std::vector<std::shared_ptr<TopicShard>> shards_;
     std::size_t subscribers_ = 0;
+};
+
+/// Makes a Topic over a state made here (a backplane's mirror of a topic).
+struct TopicAccess {
+    static std::shared_ptr<Topic> make(std::shared_ptr<TopicState> state)
+    {
+        return std::shared_ptr<Topic>(new Topic(std::move(state)));
+    }
 };
 
 } // namespace ssekit::detail

@@ -28,6 +28,7 @@ const std::vector<ssekit::error> all_errors{
     ssekit::error::unexpected_content_type,
     ssekit::error::unsupported_url,
     ssekit::error::response_started,
+    ssekit::error::published_elsewhere,
 };
 
 } // namespace

@@ -89,4 +89,34 @@ BOOST_AUTO_TEST_CASE(what_it_holds_is_its_encoding_and_a_fixed_overhead)
     BOOST_TEST(published.stored_bytes() <= published.encoded().size() + 256);
 }
 
+BOOST_AUTO_TEST_CASE(its_bytes_carried_elsewhere_read_back_as_the_same_event)
+{
+    const ServerSentEvent event{
+        .data = "line one\r\nline two", .event = "update", .retry = std::chrono::milliseconds(500), .comments = "c"};
+    const PublishedEvent original = publish(event, "e-7");
+    const PublishedEvent carried =
+        PublishedEvent::from_encoded(std::string(original.encoded()), 7, std::chrono::steady_clock::now());
+    BOOST_TEST(carried.encoded() == original.encoded());
+    BOOST_TEST(carried.id() == "e-7");
+    BOOST_TEST(carried.type().value_or("none") == "update");
+    BOOST_TEST(carried.data().value_or("none") == "line one\nline two");
+    BOOST_TEST(carried.offset() == 7u);
+
+    const PublishedEvent bare = PublishedEvent::from_encoded("data:\n\n", 1, std::chrono::steady_clock::now());
+    BOOST_TEST(bare.data().value_or("none") == "");
+    BOOST_TEST(!bare.type());
+    BOOST_TEST(bare.id().empty());
+}
+
+BOOST_AUTO_TEST_CASE(bytes_that_are_not_one_event_as_ssekit_writes_it_are_refused)
+{
+    for (std::string bytes : {"data: x\n", "data: x\n\ndata: y\n\n", "id: 1\nevent: late\n\n", "id: 1\nid: 2\n\n",
+                              "nonsense\n\n", "colour: red\n\n", "data: x\ndata"}) {
+        BOOST_CHECK_EXCEPTION(PublishedEvent::from_encoded(bytes, 1, std::chrono::steady_clock::now()),
+                              boost::system::system_error, [](const boost::system::system_error& e) {
+                                  return e.code() == ssekit::error::invalid_field;
+                              });
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

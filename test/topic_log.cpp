@@ -136,3 +136,25 @@ BOOST_AUTO_TEST_CASE(age_counts_from_each_event_s_append)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(a_mirrored_log_takes_events_ordered_elsewhere_with_their_own_offsets)
+{
+    TopicLog log({}, "");
+    log.restart("remote01", 41); // the history before 42 is not known here
+    for (std::uint64_t offset : {42u, 43u}) {
+        const ServerSentEvent event{.data = "e" + std::to_string(offset)};
+        const std::string id = "remote01-" + std::to_string(offset);
+        log.append_ordered(std::make_shared<const ssekit::PublishedEvent>(event, offset, start, id), start);
+    }
+    BOOST_TEST(log.last_offset() == 43u);
+    BOOST_TEST(offsets(log.read_after("remote01-41")) == expected({42, 43}));
+    BOOST_TEST(!log.read_after("remote01-41").reset);
+    BOOST_TEST(log.read_after("remote01-40").reset); // before what the log knows
+    BOOST_TEST(log.read_after("epoch123-42").reset); // another epoch
+
+    log.restart("remote02", 0); // the history's epoch changed: nothing carries over
+    BOOST_TEST(log.empty());
+    BOOST_TEST(log.epoch() == "remote02");
+    BOOST_TEST(log.read_after("remote01-43").reset);
+    BOOST_TEST(!log.read_after("remote02-0").reset);
+}

@@ -16,10 +16,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace ssekit {
 namespace detail {
 struct TopicState;
+struct TopicAccess;
 }
 
 /** Replay settings of a topic: the bounds of its log of recent events. */
@@ -152,6 +154,9 @@ public:
     const std::shared_ptr<detail::TopicState>& state() const noexcept { return state_; }
 
 private:
+    friend struct detail::TopicAccess;
+    explicit Topic(std::shared_ptr<detail::TopicState> state) noexcept : state_(std::move(state)) {}
+
     std::shared_ptr<detail::TopicState> state_;
 };
 

@@ -48,6 +48,11 @@ enum class error {
     /// `follow` or `flush_headers` wrote it): headers can no longer be added
     /// and the stream can no longer be refused.
     response_started,
+
+    /// The topic's events are published through a backplane
+    /// (`RedisBackplane::publish`), which orders them for every server; this
+    /// server's `Topic` only follows them.
+    published_elsewhere,
 };
 
 /** The category of ssekit's errors; its name is "ssekit". */

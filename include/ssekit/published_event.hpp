@@ -36,6 +36,14 @@ public:
                    std::chrono::steady_clock::time_point published_at,
                    std::optional<std::string_view> id = std::nullopt);
 
+    /** The event whose wire bytes `encoded()` gave: what a backplane
+        carries from the server that encoded it to the others.
+        @throws boost::system::system_error `error::invalid_field` when
+        `encoded` is not one event as ssekit writes them.
+    */
+    static PublishedEvent from_encoded(std::string encoded, std::uint64_t offset,
+                                       std::chrono::steady_clock::time_point published_at);
+
     /// The event as it goes on the wire, blank line included.
     std::string_view encoded() const noexcept { return encoded_; }
     /// Its id: the publisher's, or the topic's `EPOCH-OFFSET`; empty without one.
@@ -54,6 +62,11 @@ public:
     std::size_t stored_bytes() const noexcept { return encoded_.capacity() + sizeof(PublishedEvent); }
 
 private:
+    PublishedEvent(std::uint64_t offset, std::chrono::steady_clock::time_point published_at)
+        : offset_(offset), published_at_(published_at)
+    {
+    }
+
     /// Where a field's value lies in `encoded_`; `begin == npos` without one.
     struct FieldSpan {
         std::size_t begin = std::string_view::npos;

@@ -2,7 +2,7 @@
 #define SSEKIT_LIB_REDIS_REDIS_CONNECTION_HPP
 
 #include "redis_command.hpp"
-#include "redis_error.hpp"
+#include <ssekit/redis_error.hpp>
 #include "redis_pipeline.hpp"
 #include "redis_reply.hpp"
 

@@ -1,8 +1,8 @@
-#include "redis_error.hpp"
+#include <ssekit/redis_error.hpp>
 
 #include <string>
 
-namespace ssekit::detail {
+namespace ssekit {
 namespace {
 
 class redis_error_category final : public boost::system::error_category {
@@ -42,4 +42,4 @@ boost::system::error_code make_error_code(redis_error e) noexcept
     return {static_cast<int>(e), redis_category()};
 }
 
-} // namespace ssekit::detail
+} // namespace ssekit

@@ -1,6 +1,6 @@
 #include "redis_pipeline.hpp"
 
-#include "redis_error.hpp"
+#include <ssekit/redis_error.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/cancellation_type.hpp>

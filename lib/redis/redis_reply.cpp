@@ -1,6 +1,6 @@
 #include "redis_reply.hpp"
 
-#include "redis_error.hpp"
+#include <ssekit/redis_error.hpp>
 
 #include <boost/system/system_error.hpp>
 

@@ -1,6 +1,6 @@
 #include "redis_reply_reader.hpp"
 
-#include "redis_error.hpp"
+#include <ssekit/redis_error.hpp>
 
 #include <hiredis/hiredis.h>
 

@@ -1,7 +1,7 @@
 #ifndef SSEKIT_LIB_REDIS_REDIS_SUBSCRIBER_HPP
 #define SSEKIT_LIB_REDIS_REDIS_SUBSCRIBER_HPP
 
-#include "redis_error.hpp"
+#include <ssekit/redis_error.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>

@@ -29,7 +29,7 @@
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using namespace std::string_literals;
-using ssekit::detail::redis_error;
+using ssekit::redis_error;
 using ssekit::detail::RedisCommand;
 using ssekit::detail::RedisConnection;
 using ssekit::detail::RedisReply;

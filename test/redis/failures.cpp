@@ -26,7 +26,7 @@
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using boost::system::error_code;
-using ssekit::detail::redis_error;
+using ssekit::redis_error;
 using ssekit::detail::RedisCommand;
 using ssekit::detail::RedisConnection;
 using ssekit::detail::RedisConnectionOptions;

@@ -3,7 +3,7 @@
 
 // Lets BOOST_TEST print both sides of `ec == redis_error::...`.
 
-#include "redis/redis_error.hpp"
+#include <ssekit/redis_error.hpp>
 
 #include <ostream>
 

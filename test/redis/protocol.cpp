@@ -7,7 +7,7 @@
 
 #include "print.hpp"
 
-#include "redis/redis_error.hpp"
+#include <ssekit/redis_error.hpp>
 #include "redis/redis_reply.hpp"
 
 #include <boost/system/system_error.hpp>
@@ -22,7 +22,7 @@
 
 namespace data = boost::unit_test::data;
 using namespace std::string_literals;
-using ssekit::detail::redis_error;
+using ssekit::redis_error;
 using ssekit::detail::RedisCommand;
 using ssekit::detail::RedisReply;
 using ssekit::detail::RedisReplyReader;

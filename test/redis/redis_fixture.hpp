@@ -10,7 +10,7 @@
 #include "../support/run.hpp"
 
 #include "redis/redis_connection.hpp"
-#include "redis/redis_error.hpp"
+#include <ssekit/redis_error.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>

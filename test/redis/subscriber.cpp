@@ -27,7 +27,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using namespace std::string_literals;
 using boost::system::error_code;
-using ssekit::detail::redis_error;
+using ssekit::redis_error;
 using ssekit::detail::RedisConnection;
 using ssekit::detail::RedisMessage;
 using ssekit::detail::RedisSubscriber;

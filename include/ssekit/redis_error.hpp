@@ -1,13 +1,14 @@
-#ifndef SSEKIT_LIB_REDIS_REDIS_ERROR_HPP
-#define SSEKIT_LIB_REDIS_REDIS_ERROR_HPP
+#ifndef SSEKIT_REDIS_ERROR_HPP
+#define SSEKIT_REDIS_ERROR_HPP
 
 #include <boost/system/error_code.hpp>
 
 #include <type_traits>
 
-namespace ssekit::detail {
+namespace ssekit {
 
-/** Errors of the Redis client, in the category named "ssekit.redis".
+/** Errors of the Redis client under `RedisBackplane`, in the category named
+    "ssekit.redis".
 
     A Redis error *reply* (`-ERR ...`) is not one of these: it is a value the
     caller reads (`RedisReply::is_error()`), and the connection goes on.
@@ -47,9 +48,9 @@ const boost::system::error_category& redis_category() noexcept;
 /** Makes an error_code of the Redis category; found by ADL. */
 boost::system::error_code make_error_code(redis_error e) noexcept;
 
-} // namespace ssekit::detail
+} // namespace ssekit
 
 template <>
-struct boost::system::is_error_code_enum<ssekit::detail::redis_error> : std::true_type {};
+struct boost::system::is_error_code_enum<ssekit::redis_error> : std::true_type {};
 
 #endif
