@@ -1,7 +1,6 @@
 #include "backplane.hpp"
 
 #include "../topic_log.hpp"
-#include "../topic_state.hpp"
 
 #include <ssekit/redis_error.hpp>
 
@@ -33,11 +32,6 @@ using clock = std::chrono::steady_clock;
     throw boost::system::system_error(redis_error::not_connected, where);
 }
 
-std::size_t received_bytes(const ReceivedEvent& received) noexcept
-{
-    return received.event->encoded().size() + received.epoch.size();
-}
-
 } // namespace
 
 Backplane::Backplane(asio::any_io_executor executor, RedisBackplaneOptions options)
@@ -61,12 +55,9 @@ void Backplane::stop()
         self->commands_.reset();
         self->subscriber_.reset();
         self->retry_timer_.cancel();
-        for (auto& [name, mirror] : self->mirrors_) {
-            if (mirror->topic)
-                mirror->topic->close();
-            mirror->loaded.cancel();
-        }
-        self->mirrors_.clear();
+        for (auto& [name, followed] : self->followed_)
+            followed->mirror.close();
+        self->followed_.clear(); // wakes those waiting for a load
     });
 }
 
@@ -102,9 +93,11 @@ asio::awaitable<void> Backplane::run()
             delay = options_.reconnect_delay_min;
             connected_ = true;
             // What was published while this server was not listening.
-            for (auto& [name, mirror] : mirrors_)
-                if (mirror->state && !mirror->busy)
-                    start_catch_up(name, *mirror, false);
+            for (auto& [name, followed] : followed_)
+                if (followed->mirror.loaded() && !followed->mirror.reading()) {
+                    followed->mirror.begin_read();
+                    start_read(name, TopicMirror::Read::catch_up);
+                }
             try {
                 co_await (receive_messages() || check_periodically());
             } catch (const asio::multiple_exceptions& both) { // the second is the cancellation of the other
@@ -137,12 +130,12 @@ asio::awaitable<void> Backplane::connect()
         throw boost::system::system_error(redis_error::unexpected_reply, "SCRIPT LOAD of the publish script");
     script_sha_ = sha.take_text();
     co_await subscriber_->subscribe(probe_channel_);
-    // Names first: mirrors may come and go while the subscriptions are confirmed.
+    // Names first: topics may come and go while the subscriptions are confirmed.
     std::vector<std::string> names;
-    for (const auto& [name, mirror] : mirrors_)
+    for (const auto& [name, followed] : followed_)
         names.push_back(name);
     for (const std::string& name : names)
-        if (mirrors_.contains(name) && subscriber_)
+        if (followed_.contains(name) && subscriber_)
             co_await subscriber_->subscribe(topic_channel_prefix_ + name);
 }
 
@@ -171,50 +164,49 @@ asio::awaitable<void> Backplane::check_periodically()
     }
 }
 
-// Each followed topic's top against Redis: a last message lost on the way is
-// caught up, an epoch that changed is taken, and the keys are kept alive.
+// Each followed topic's top against Redis, in one script: a last message
+// lost on the way is caught up, an epoch that changed is taken, and the
+// topic's keys are kept alive while this server follows it.
 asio::awaitable<void> Backplane::check_topics()
 {
     std::vector<std::string> names;
-    for (const auto& [name, mirror] : mirrors_)
-        if (mirror->state)
+    for (const auto& [name, followed] : followed_)
+        if (followed->mirror.loaded())
             names.push_back(name);
-    const std::string ttl = std::to_string(
-        std::chrono::duration_cast<std::chrono::milliseconds>(options_.topic_ttl).count());
-    for (const std::string& name : names) {
-        if (!commands_)
-            throw_not_connected("ssekit::RedisBackplane");
-        const TopicKeys keys(options_.key_prefix, name);
-        commands_->async_command(RedisCommand("PEXPIRE", keys.meta, ttl), asio::detached);
-        commands_->async_command(RedisCommand("PEXPIRE", keys.log, ttl), asio::detached);
-        RedisReply top = co_await commands_->command("HMGET", keys.meta, "epoch", "offset");
-        auto found = mirrors_.find(name);
-        if (found == mirrors_.end() || found->second->busy || !top.is_array() || top.elements().size() != 2 ||
-            !top.elements()[0].is_string() || !top.elements()[1].is_string())
+    if (names.empty() || !commands_)
+        co_return;
+    const auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(options_.topic_ttl);
+    const RedisReply reply = co_await commands_->command(check_command(options_.key_prefix, names, ttl));
+    const std::vector<TopicTop> tops = read_check_reply(reply, names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        auto found = followed_.find(names[i]);
+        if (found == followed_.end() || tops[i].epoch.empty())
+            continue; // gone here, or not in Redis (until its next publish)
+        TopicMirror& mirror = found->second->mirror;
+        if (mirror.reading())
             continue;
-        Mirror& mirror = *found->second;
-        const std::string& epoch = top.elements()[0].text();
-        const std::uint64_t offset = read_offset(top.elements()[1]).value_or(0);
-        if (epoch != mirror.epoch || offset > mirror.last_offset)
-            start_catch_up(name, mirror, epoch != mirror.epoch);
+        if (tops[i].epoch != mirror.epoch()) {
+            mirror.begin_read();
+            start_read(names[i], TopicMirror::Read::reload);
+        } else if (tops[i].offset > mirror.last_offset()) {
+            mirror.begin_read();
+            start_read(names[i], TopicMirror::Read::catch_up);
+        }
     }
 }
 
 void Backplane::drop_unused()
 {
-    for (auto it = mirrors_.begin(); it != mirrors_.end();) {
-        Mirror& mirror = *it->second;
-        // Its log is in Redis: a later follower loads it again.
-        const bool unused =
-            mirror.state && !mirror.busy && mirror.topic.use_count() == 1 && !mirror.state->has_subscribers();
-        if (!unused) {
+    for (auto it = followed_.begin(); it != followed_.end();) {
+        if (!it->second->mirror.unused()) {
             ++it;
             continue;
         }
-        mirror.topic->close();
+        // Its log is in Redis: a later follower loads it again.
+        it->second->mirror.close();
         if (subscriber_ && subscriber_->is_open())
             asio::co_spawn(strand_, subscriber_->unsubscribe(topic_channel_prefix_ + it->first), asio::detached);
-        it = mirrors_.erase(it);
+        it = followed_.erase(it);
     }
 }
 
@@ -227,120 +219,56 @@ void Backplane::on_message(RedisMessage message)
     if (!message.channel.starts_with(topic_channel_prefix_))
         return;
     const std::string name = message.channel.substr(topic_channel_prefix_.size());
-    auto found = mirrors_.find(name);
-    if (found == mirrors_.end())
+    auto found = followed_.find(name);
+    if (found == followed_.end())
         return; // unsubscribed meanwhile
     std::optional<ReceivedEvent> received = read_event(std::move(message.payload), clock::now());
     if (!received) {
         report("ignored a message that is not an event, on channel", message.channel);
         return;
     }
-    apply(name, *found->second, std::move(*received));
+    start_read(name, found->second->mirror.on_live(std::move(*received)));
 }
 
-void Backplane::apply(const std::string& name, Mirror& mirror, ReceivedEvent received)
+void Backplane::start_read(const std::string& name, TopicMirror::Read read)
 {
-    if (mirror.busy) {
-        // Bounded like the log: past it, the catch-up that runs reads the rest from the stream.
-        const std::size_t bytes = received_bytes(received);
-        if (mirror.pending_bytes + bytes <= options_.topic_options.replay_bytes) {
-            mirror.pending_bytes += bytes;
-            mirror.pending.push_back(std::move(received));
-        }
+    if (read == TopicMirror::Read::nothing)
         return;
-    }
-    if (mirror.epoch.empty() && mirror.last_offset == 0) { // the topic's first events
-        mirror.epoch = received.epoch;
-        mirror.state->restart_log(mirror.epoch, 0);
-    }
-    if (received.epoch != mirror.epoch) {
-        start_catch_up(name, mirror, true);
-        return;
-    }
-    const std::uint64_t offset = received.event->offset();
-    if (offset <= mirror.last_offset)
-        return; // caught up already
-    if (offset == mirror.last_offset + 1) {
-        mirror.last_offset = offset;
-        mirror.state->feed(std::move(received.event));
-        return;
-    }
-    // A gap: what is missing is in the stream, unless trimmed away.
-    start_catch_up(name, mirror, false);
-}
-
-void Backplane::start_catch_up(const std::string& name, Mirror& mirror, bool reload)
-{
-    mirror.busy = true;
     asio::co_spawn(
-        strand_, [self = shared_from_this(), name, reload] { return self->catch_up(name, reload); }, asio::detached);
+        strand_, [self = shared_from_this(), name, read] { return self->read_stream(name, read); }, asio::detached);
 }
 
-asio::awaitable<void> Backplane::catch_up(std::string name, bool reload)
+asio::awaitable<void> Backplane::read_stream(std::string name, TopicMirror::Read read)
 {
     const TopicKeys keys(options_.key_prefix, name);
     try {
+        auto found = followed_.find(name);
+        if (found == followed_.end())
+            co_return;
         if (!commands_)
             throw_not_connected("ssekit::RedisBackplane");
-        auto found = mirrors_.find(name);
-        if (found == mirrors_.end())
-            co_return;
         std::string epoch;
-        if (reload) {
+        std::string after = "-"; // a reload reads all the stream holds
+        if (read == TopicMirror::Read::reload) {
             RedisReply meta = co_await commands_->command("HGET", keys.meta, "epoch");
             epoch = meta.is_string() ? meta.take_text() : std::string();
+        } else {
+            after = "(" + std::to_string(found->second->mirror.last_offset()) + "-0";
         }
-        const std::string after =
-            reload ? std::string("-") : "(" + std::to_string(found->second->last_offset) + "-0";
+        if (!commands_)
+            throw_not_connected("ssekit::RedisBackplane");
         RedisReply entries = co_await commands_->command("XRANGE", keys.log, after, "+");
-        found = mirrors_.find(name);
-        if (found == mirrors_.end())
+        found = followed_.find(name);
+        if (found == followed_.end())
             co_return;
-        Mirror& mirror = *found->second;
         std::vector<ReceivedEvent> events =
             read_stream_entries(std::move(entries), std::chrono::system_clock::now(), clock::now());
-        if (reload && !epoch.empty() && epoch != mirror.epoch)
-            rebase(mirror, epoch, 0);
-        std::erase_if(events, [&](const ReceivedEvent& e) { return e.epoch != mirror.epoch; });
-        feed(mirror, std::move(events));
-        mirror.busy = false;
-        std::vector<ReceivedEvent> waiting = std::move(mirror.pending);
-        mirror.pending.clear();
-        mirror.pending_bytes = 0;
-        if (reload) // what Redis holds decides the epoch: events of another one are stale
-            std::erase_if(waiting, [&](const ReceivedEvent& e) { return e.epoch != mirror.epoch; });
-        for (ReceivedEvent& received : waiting)
-            apply(name, mirror, std::move(received));
+        start_read(name, found->second->mirror.end_read(read, std::move(epoch), std::move(events)));
     } catch (const boost::system::system_error&) {
-        // The connection failed: the reconnect catches every mirror up.
-        if (auto found = mirrors_.find(name); found != mirrors_.end()) {
-            found->second->busy = false;
-            found->second->pending.clear();
-            found->second->pending_bytes = 0;
-        }
+        // Redis went away: the reconnect catches every topic up.
+        if (auto found = followed_.find(name); found != followed_.end())
+            found->second->mirror.abandon_read();
     }
-}
-
-void Backplane::feed(Mirror& mirror, std::vector<ReceivedEvent> events)
-{
-    for (ReceivedEvent& received : events) {
-        const std::uint64_t offset = received.event->offset();
-        if (offset <= mirror.last_offset)
-            continue;
-        // Past a gap the stream no longer holds, the state restarts its log.
-        mirror.last_offset = offset;
-        mirror.state->feed(std::move(received.event));
-    }
-}
-
-void Backplane::rebase(Mirror& mirror, std::string epoch, std::uint64_t last_offset)
-{
-    if (mirror.topic && !mirror.epoch.empty())
-        mirror.topic->close(); // followers of the old epoch end; they come back and get reset
-    mirror.epoch = std::move(epoch);
-    mirror.last_offset = last_offset;
-    mirror.state = std::make_shared<TopicState>(options_.topic_options, executor_, mirror.epoch, last_offset);
-    mirror.topic = TopicAccess::make(mirror.state);
 }
 
 asio::awaitable<std::string> Backplane::publish(std::string name, ServerSentEvent event)
@@ -355,7 +283,7 @@ asio::awaitable<std::string> Backplane::publish(std::string name, ServerSentEven
         publish_command(script_sha_, keys, event, new_epoch(), limits, std::chrono::system_clock::now());
     RedisReply reply = co_await commands_->command(std::move(command));
     if (reply.is_error() && reply.text().starts_with("NOSCRIPT")) {
-        // Redis lost its script cache (SCRIPT FLUSH, a restart behind a proxy): load it again.
+        // Redis lost its script cache (SCRIPT FLUSH, a failover): load it again.
         if (!commands_)
             throw_not_connected("ssekit::RedisBackplane::publish");
         RedisReply sha = co_await commands_->command("SCRIPT", "LOAD", publish_script);
@@ -371,70 +299,62 @@ asio::awaitable<std::string> Backplane::publish(std::string name, ServerSentEven
 
 asio::awaitable<std::shared_ptr<Topic>> Backplane::topic(std::string name)
 {
-    auto found = mirrors_.find(name);
-    if (found != mirrors_.end()) {
-        if (!found->second->state) { // its first load runs: wait for it
+    if (auto found = followed_.find(name); found != followed_.end()) {
+        if (!found->second->mirror.loaded()) { // its first load runs: wait for it
             co_await found->second->loaded.async_wait(asio::as_tuple(asio::use_awaitable));
-            found = mirrors_.find(name);
+            found = followed_.find(name);
         }
-        if (found == mirrors_.end() || !found->second->state)
+        if (found == followed_.end() || !found->second->mirror.loaded())
             throw_not_connected("ssekit::RedisBackplane::topic");
-        co_return found->second->topic;
+        co_return found->second->mirror.topic();
     }
     if (!connected_ || !subscriber_ || !commands_)
         throw_not_connected("ssekit::RedisBackplane::topic");
-    if (mirrors_.size() >= options_.max_topics) {
+    if (followed_.size() >= options_.max_topics) {
         drop_unused();
-        if (mirrors_.size() >= options_.max_topics)
+        if (followed_.size() >= options_.max_topics)
             throw std::length_error("ssekit::RedisBackplane::topic: max_topics topics are followed");
     }
-    Mirror& mirror = *mirrors_.emplace(name, std::make_unique<Mirror>(strand_)).first->second;
-    mirror.busy = true;
-    mirror.loaded.expires_at(clock::time_point::max());
-    const TopicKeys keys(options_.key_prefix, name);
+    Followed& followed =
+        *followed_.emplace(name, std::make_unique<Followed>(options_.topic_options, executor_)).first->second;
     try {
-        // Subscribed first: what is published from here on arrives, and waits
-        // in `pending` until the log is read.
-        co_await subscriber_->subscribe(keys.channel);
-        if (!commands_)
-            throw_not_connected("ssekit::RedisBackplane::topic");
-        RedisReply meta = co_await commands_->command("HMGET", keys.meta, "epoch", "offset");
-        if (!commands_)
-            throw_not_connected("ssekit::RedisBackplane::topic");
-        RedisReply tail = co_await commands_->command("XREVRANGE", keys.log, "+", "-", "COUNT",
-                                                      std::to_string(options_.topic_options.replay_count));
-        found = mirrors_.find(name);
-        if (found == mirrors_.end() || found->second.get() != &mirror)
-            throw_not_connected("ssekit::RedisBackplane::topic");
-        std::string epoch;
-        std::uint64_t offset = 0;
-        if (meta.is_array() && meta.elements().size() == 2 && meta.elements()[0].is_string() &&
-            meta.elements()[1].is_string()) {
-            epoch = meta.elements()[0].text();
-            offset = read_offset(meta.elements()[1]).value_or(0);
-        }
-        std::vector<ReceivedEvent> events =
-            read_stream_entries(std::move(tail), std::chrono::system_clock::now(), clock::now());
-        std::erase_if(events, [&](const ReceivedEvent& e) { return e.epoch != epoch; });
-        // The log starts just before the oldest event the stream holds.
-        const std::uint64_t before = events.empty() ? offset : events.front().event->offset() - 1;
-        rebase(mirror, epoch, before);
-        feed(mirror, std::move(events));
+        co_await load(name, followed);
     } catch (...) {
-        if (auto it = mirrors_.find(name); it != mirrors_.end() && it->second.get() == &mirror) {
-            mirror.loaded.cancel();
-            mirrors_.erase(it);
+        if (auto it = followed_.find(name); it != followed_.end() && it->second.get() == &followed) {
+            followed.loaded.cancel();
+            followed_.erase(it);
         }
         throw;
     }
-    mirror.busy = false;
-    mirror.loaded.cancel();
-    std::vector<ReceivedEvent> waiting = std::move(mirror.pending);
-    mirror.pending.clear();
-    mirror.pending_bytes = 0;
-    for (ReceivedEvent& received : waiting)
-        apply(name, mirror, std::move(received));
-    co_return mirror.topic;
+    followed.loaded.cancel();
+    co_return followed.mirror.topic();
+}
+
+asio::awaitable<void> Backplane::load(std::string name, Followed& followed)
+{
+    const TopicKeys keys(options_.key_prefix, name);
+    // Subscribed first: what is published from here on arrives, and waits
+    // in the mirror until the log is read.
+    co_await subscriber_->subscribe(keys.channel);
+    if (!commands_)
+        throw_not_connected("ssekit::RedisBackplane::topic");
+    RedisReply meta = co_await commands_->command("HMGET", keys.meta, "epoch", "offset");
+    if (!commands_)
+        throw_not_connected("ssekit::RedisBackplane::topic");
+    RedisReply tail = co_await commands_->command("XREVRANGE", keys.log, "+", "-", "COUNT",
+                                                  std::to_string(options_.topic_options.replay_count));
+    auto found = followed_.find(name);
+    if (found == followed_.end() || found->second.get() != &followed)
+        throw_not_connected("ssekit::RedisBackplane::topic"); // stopped meanwhile
+    std::string epoch;
+    std::uint64_t offset = 0;
+    if (meta.is_array() && meta.elements().size() == 2 && meta.elements()[0].is_string()) {
+        epoch = meta.elements()[0].text();
+        offset = read_offset(meta.elements()[1]).value_or(0);
+    }
+    std::vector<ReceivedEvent> events =
+        read_stream_entries(std::move(tail), std::chrono::system_clock::now(), clock::now());
+    start_read(name, followed.mirror.load(std::move(epoch), offset, std::move(events)));
 }
 
 } // namespace ssekit::detail

@@ -4,6 +4,7 @@
 #include "backplane_protocol.hpp"
 #include "redis_connection.hpp"
 #include "redis_subscriber.hpp"
+#include "topic_mirror.hpp"
 
 #include <ssekit/broadcast.hpp>
 #include <ssekit/redis_backplane.hpp>
@@ -23,8 +24,6 @@
 #include <vector>
 
 namespace ssekit::detail {
-
-struct TopicState;
 
 /** The engine behind RedisBackplane. Everything here runs on `strand_`: the
     connection loop (connect, receive, check; reconnect with backoff), the
@@ -48,21 +47,17 @@ public:
     const boost::asio::strand<boost::asio::any_io_executor>& strand() const noexcept { return strand_; }
 
 private:
-    /// This server's copy of one topic.
-    struct Mirror {
-        explicit Mirror(const boost::asio::any_io_executor& executor) : loaded(executor) {}
+    /// A mirror, and a timer its first load cancels for those waiting on it.
+    struct Followed {
+        Followed(const TopicOptions& options, const boost::asio::any_io_executor& executor)
+            : mirror(options, executor), loaded(executor, std::chrono::steady_clock::time_point::max())
+        {
+        }
 
-        std::shared_ptr<TopicState> state; // null while the first load runs
-        std::shared_ptr<Topic> topic;
-        std::string epoch;                 // empty until the topic's first event is known
-        std::uint64_t last_offset = 0;     // the last offset fed to `state`
-        /// A load or catch-up is reading the stream: live events wait here.
-        bool busy = false;
-        std::vector<ReceivedEvent> pending;
-        std::size_t pending_bytes = 0;
-        boost::asio::steady_timer loaded; // cancelled when the first load ends
+        TopicMirror mirror;
+        boost::asio::steady_timer loaded;
     };
-    using MirrorMap = std::map<std::string, std::unique_ptr<Mirror>, std::less<>>;
+    using FollowedMap = std::map<std::string, std::unique_ptr<Followed>, std::less<>>;
 
     boost::asio::awaitable<void> run();
     boost::asio::awaitable<void> connect();
@@ -70,20 +65,14 @@ private:
     boost::asio::awaitable<void> check_periodically();
     boost::asio::awaitable<void> check_topics();
 
-    /// Reads the stream after the mirror's last offset, feeds it, then what
-    /// waited; `reload`: forget the mirror's state and read what the stream
-    /// holds of the topic's epoch now.
-    boost::asio::awaitable<void> catch_up(std::string name, bool reload);
-    void start_catch_up(const std::string& name, Mirror& mirror, bool reload);
+    /// Loads the first copy of topic `name` from Redis.
+    boost::asio::awaitable<void> load(std::string name, Followed& followed);
+    /// Reads what `read` asks from the stream of topic `name` and hands it to its mirror.
+    boost::asio::awaitable<void> read_stream(std::string name, TopicMirror::Read read);
+    /// Starts `read` for topic `name`, unless nothing is to be read.
+    void start_read(const std::string& name, TopicMirror::Read read);
 
     void on_message(RedisMessage message);
-    /// A live event of `mirror`'s topic: fed, waits, or starts a catch-up.
-    void apply(const std::string& name, Mirror& mirror, ReceivedEvent received);
-    /// Feeds events read from the stream of the mirror's epoch, in order.
-    void feed(Mirror& mirror, std::vector<ReceivedEvent> events);
-    /// A new state for `mirror` in `epoch` after `last_offset`; the old one, if
-    /// any, closes (its followers' follow returns).
-    void rebase(Mirror& mirror, std::string epoch, std::uint64_t last_offset);
     void drop_unused();
 
     RedisSubscriberOptions subscriber_options() const;
@@ -102,7 +91,7 @@ private:
     boost::asio::steady_timer retry_timer_;
     std::string script_sha_;
     bool stopping_ = false;
-    MirrorMap mirrors_;
+    FollowedMap followed_;
 
     std::atomic<bool> connected_{false};
     std::atomic<std::chrono::steady_clock::rep> last_probe_seen_{0};

@@ -79,6 +79,51 @@ RedisCommand publish_command(std::string_view script_sha, const TopicKeys& keys,
                         ttl, keys.channel);
 }
 
+// KEYS: meta, log of each topic in turn. ARGV: TTL (ms). Returns epoch and
+// offset of each ('' and '0' for a topic Redis does not have).
+constexpr std::string_view check_script = R"lua(
+local tops = {}
+for i = 1, #KEYS, 2 do
+  redis.call('PEXPIRE', KEYS[i], ARGV[1])
+  redis.call('PEXPIRE', KEYS[i + 1], ARGV[1])
+  local top = redis.call('HMGET', KEYS[i], 'epoch', 'offset')
+  tops[#tops + 1] = top[1] or ''
+  tops[#tops + 1] = top[2] or '0'
+end
+return tops
+)lua";
+
+RedisCommand check_command(std::string_view prefix, const std::vector<std::string>& names,
+                           std::chrono::milliseconds ttl)
+{
+    std::vector<std::string> args{"EVAL", std::string(check_script), std::to_string(2 * names.size())};
+    for (const std::string& name : names) {
+        TopicKeys keys(prefix, name);
+        args.push_back(std::move(keys.meta));
+        args.push_back(std::move(keys.log));
+    }
+    args.push_back(std::to_string(std::max<std::int64_t>(ttl.count(), 1)));
+    const std::vector<std::string_view> views(args.begin(), args.end());
+    return RedisCommand(std::span<const std::string_view>(views));
+}
+
+std::vector<TopicTop> read_check_reply(const RedisReply& reply, std::size_t names)
+{
+    if (reply.is_error())
+        throw boost::system::system_error(redis_error::unexpected_reply, "check script: " + reply.text());
+    const auto& parts = reply.elements();
+    if (parts.size() != 2 * names)
+        throw_unexpected("check script: not an epoch and an offset per topic");
+    std::vector<TopicTop> tops(names);
+    for (std::size_t i = 0; i < names; ++i) {
+        if (!parts[2 * i].is_string())
+            throw_unexpected("check script: an epoch is not a string");
+        tops[i].epoch = parts[2 * i].text();
+        tops[i].offset = read_offset(parts[2 * i + 1]).value_or(0);
+    }
+    return tops;
+}
+
 LogPosition read_publish_reply(const RedisReply& reply)
 {
     if (reply.is_error())

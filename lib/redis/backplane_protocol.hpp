@@ -69,6 +69,24 @@ RedisCommand publish_command(std::string_view script_sha, const TopicKeys& keys,
 */
 LogPosition read_publish_reply(const RedisReply& reply);
 
+/// Where each of `names` stands in Redis now: its epoch (empty when Redis
+/// has none) and last offset, in the order of `names`.
+struct TopicTop {
+    std::string epoch;
+    std::uint64_t offset = 0;
+};
+
+/** EVAL of a script that reads the top of every topic of `names` and keeps
+    their keys for another `ttl`: one round trip for all the topics a
+    server follows. */
+RedisCommand check_command(std::string_view prefix, const std::vector<std::string>& names,
+                           std::chrono::milliseconds ttl);
+
+/** The check script's reply, one TopicTop per name.
+    @throws boost::system::system_error `redis_error::unexpected_reply` for another reply.
+*/
+std::vector<TopicTop> read_check_reply(const RedisReply& reply, std::size_t names);
+
 /// An offset Redis holds as a string (HGET of the meta hash); none if it is not one.
 std::optional<std::uint64_t> read_offset(const RedisReply& reply);
 

@@ -7,10 +7,10 @@
 
 #include <ostream>
 
-namespace ssekit::detail {
+namespace ssekit {
 
 inline std::ostream& boost_test_print_type(std::ostream& os, redis_error e) { return os << make_error_code(e); }
 
-} // namespace ssekit::detail
+} // namespace ssekit
 
 #endif
