@@ -50,6 +50,7 @@ enum class SlowSubscriberPolicy {
 
 /** How one session follows a topic. */
 struct FollowOptions {
+    /// What happens when this subscriber's queue is full.
     SlowSubscriberPolicy policy = SlowSubscriberPolicy::drop_oldest;
     /// Events this subscriber may hold queued (bytes are bounded by
     /// `ServerOptions::max_queued_bytes`).
@@ -65,8 +66,8 @@ struct FollowOptions {
 
 /** Counters of a topic, read with `Topic::stats()`. */
 struct TopicStats {
-    std::size_t subscribers = 0;
-    std::uint64_t published = 0;
+    std::size_t subscribers = 0;       ///< sessions following the topic now
+    std::uint64_t published = 0;       ///< events published since the topic was made
     std::uint64_t dropped = 0;         ///< events dropped for slow subscribers
     std::uint64_t disconnected = 0;    ///< slow subscribers closed by policy
     std::uint64_t resets = 0;          ///< followers told `reset`: their `Last-Event-ID` was not in the log
@@ -148,6 +149,7 @@ public:
     /// Ends every follower's `follow` and refuses later publishes.
     void close();
 
+    /// A snapshot of the topic's counters.
     TopicStats stats() const;
 
     /// The shared state, for ServerSSESession::follow.

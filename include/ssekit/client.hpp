@@ -94,6 +94,7 @@ struct ClientOptions {
 */
 class EventSource {
 public:
+    /// The type of executor the client runs on, as Asio's I/O objects name it.
     using executor_type = boost::asio::any_io_executor;
 
     /** Prepares a client for `url`; nothing is sent before `next()`.
@@ -147,6 +148,7 @@ public:
     /// Connections made that got a 200 response so far.
     std::size_t connections() const noexcept { return connections_; }
 
+    /// The executor given to the constructor: the client's I/O runs on it.
     executor_type get_executor() const noexcept { return executor_; }
 
 private:

@@ -11,7 +11,8 @@ namespace ssekit {
 
     They are reported the Asio way: as a `boost::system::error_code` where the
     caller decides, or as a `boost::system::system_error` thrown out of an
-    awaited operation.
+    awaited operation. An `error` converts to a `boost::system::error_code`,
+    so `ec == ssekit::error::session_closed` compares as expected.
 */
 enum class error {
     /// The session was closed (by `close()`, by the handler returning or by the
@@ -63,7 +64,11 @@ boost::system::error_code make_error_code(error e) noexcept;
 
 } // namespace ssekit
 
+/// @cond
+// Lets an ssekit::error convert to a boost::system::error_code. Out of the
+// API reference: Doxygen cannot place it, as it never sees boost::system.
 template <>
 struct boost::system::is_error_code_enum<ssekit::error> : std::true_type {};
+/// @endcond
 
 #endif

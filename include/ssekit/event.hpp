@@ -38,12 +38,13 @@ namespace ssekit {
 struct ServerSentEvent {
     // The `{}` initializers keep `ServerSentEvent{.data = "x"}` free of
     // -Wmissing-field-initializers in users' builds.
-    std::optional<std::string> data{};
-    std::optional<std::string> event{};
-    std::optional<std::string> id{};
-    std::optional<std::chrono::milliseconds> retry{};
-    std::optional<std::string> comments{};
+    std::optional<std::string> data{};     ///< the event's data; none sends no `data:` line
+    std::optional<std::string> event{};    ///< the event type; none is `message`
+    std::optional<std::string> id{};       ///< what the browser sends back as `Last-Event-ID`
+    std::optional<std::chrono::milliseconds> retry{}; ///< the browser's reconnection time
+    std::optional<std::string> comments{}; ///< `:` lines the browser ignores
 
+    /// Field by field.
     bool operator==(const ServerSentEvent&) const = default;
 };
 

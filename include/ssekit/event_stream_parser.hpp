@@ -33,6 +33,7 @@ enum class EventKind {
     event it dispatches: copy what you keep.
 */
 struct ReceivedEvent {
+    /// An event, or a comment or retry notice the options asked for.
     EventKind kind = EventKind::message;
     /// The event type: the last `event:` value of the event, or `"message"`.
     std::string type{};
@@ -43,6 +44,7 @@ struct ReceivedEvent {
     /// For `EventKind::retry`: the new reconnection time.
     std::chrono::milliseconds retry{};
 
+    /// Field by field.
     bool operator==(const ReceivedEvent&) const = default;
 };
 
@@ -98,6 +100,7 @@ struct ParserOptions {
 */
 class EventStreamParser {
 public:
+    /// A parser at the start of a stream, with no last event ID.
     explicit EventStreamParser(ParserOptions options = {});
 
     /** Parses `bytes` and calls `on_event(const ReceivedEvent&)` for each
@@ -146,6 +149,7 @@ public:
     /** The reconnection time set by the last valid `retry:` line, if any. */
     std::optional<std::chrono::milliseconds> retry() const noexcept { return retry_; }
 
+    /** The options given to the constructor. */
     const ParserOptions& options() const noexcept { return options_; }
 
 private:

@@ -56,6 +56,7 @@ public:
     std::optional<std::string> data() const;
     /// Its offset in the topic's log: 1, 2, 3, ...
     std::uint64_t offset() const noexcept { return offset_; }
+    /// When it was published: its age counts against `TopicOptions::replay_age`.
     std::chrono::steady_clock::time_point published_at() const noexcept { return published_at_; }
 
     /// The memory the event holds: this object and its bytes' allocation.

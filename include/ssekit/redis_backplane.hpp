@@ -22,7 +22,9 @@ class Backplane;
 
 /** Where the backplane's Redis is and how it keeps topics. */
 struct RedisBackplaneOptions {
+    /// Redis' host name or address.
     std::string host = "127.0.0.1";
+    /// Redis' TCP port.
     std::uint16_t port = 6379;
     /// Put before every key and channel the backplane uses, so that several
     /// applications can share one Redis.
@@ -38,8 +40,10 @@ struct RedisBackplaneOptions {
     /// How often each followed topic's last offset is checked against Redis
     /// (a lost last message is caught up) and a probe goes round.
     std::chrono::steady_clock::duration check_interval = std::chrono::seconds(1);
-    /// Waits between attempts to reach Redis: doubling from the first to the last.
+    /// The wait before the first new attempt to reach Redis; it doubles
+    /// with each failed attempt, up to `reconnect_delay_max`.
     std::chrono::steady_clock::duration reconnect_delay_min = std::chrono::milliseconds(100);
+    /// The longest wait between attempts to reach Redis.
     std::chrono::steady_clock::duration reconnect_delay_max = std::chrono::seconds(5);
 };
 

@@ -50,7 +50,10 @@ boost::system::error_code make_error_code(redis_error e) noexcept;
 
 } // namespace ssekit
 
+/// @cond
+// Lets an ssekit::redis_error convert to a boost::system::error_code (see error.hpp).
 template <>
 struct boost::system::is_error_code_enum<ssekit::redis_error> : std::true_type {};
+/// @endcond
 
 #endif

@@ -43,6 +43,7 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 */
 class Request {
 public:
+    /// The Beast message a request is parsed into, body read whole.
     using message_type = boost::beast::http::request<boost::beast::http::string_body>;
 
     /** Takes a parsed request.
@@ -53,7 +54,9 @@ public:
     */
     explicit Request(message_type message);
 
+    /// The request method; `verb::unknown` for a method Beast does not know.
     boost::beast::http::verb method() const noexcept { return message_.method(); }
+    /// The request method as sent, e.g. `GET`; also for an unknown one.
     std::string_view method_string() const noexcept { return message_.method_string(); }
 
     /// The request target as sent, e.g. `/rooms/a%20b?x=1`.
@@ -65,14 +68,17 @@ public:
 
     /// The first value of query parameter `name`, percent-decoded, if present.
     std::optional<std::string_view> query(std::string_view name) const noexcept;
+    /// Every query parameter, percent-decoded, in the order sent.
     const Params& query_params() const noexcept { return query_params_; }
 
     /// The first value of header `name` (case-insensitive), if present.
     std::optional<std::string_view> header(std::string_view name) const noexcept;
+    /// Every header, as Beast holds them.
     const boost::beast::http::fields& headers() const noexcept { return message_; }
 
     /// The value a `{name}` segment of the route pattern matched, if any.
     std::optional<std::string_view> path_param(std::string_view name) const noexcept;
+    /// Every `{name}` segment of the route pattern with the value it matched.
     const Params& path_params() const noexcept { return path_params_; }
 
     /// The request body (plain routes; empty for SSE requests).
@@ -80,6 +86,8 @@ public:
 
     /// 11 for HTTP/1.1, 10 for HTTP/1.0.
     unsigned version() const noexcept { return message_.version(); }
+    /// Whether the client lets the connection stay open after the answer
+    /// (HTTP/1.1 without `Connection: close`, or HTTP/1.0 with `keep-alive`).
     bool keep_alive() const noexcept { return message_.keep_alive(); }
 
     /// The whole Beast message, for what the accessors above do not cover.

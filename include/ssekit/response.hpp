@@ -26,8 +26,11 @@ namespace ssekit {
     @endcode
 */
 struct Response {
+    /// The status code.
     boost::beast::http::status status = boost::beast::http::status::ok;
+    /// The `Content-Type` value.
     std::string content_type = "text/plain; charset=utf-8";
+    /// The content, sent as is.
     std::string body;
     /// Extra headers, written as given, except `Content-Length` and
     /// `Transfer-Encoding` (the server frames the body) and `Connection` (a
@@ -36,9 +39,11 @@ struct Response {
     /// the answer into a `500`.
     Params headers{};
 
+    /// `body` as `text/plain; charset=utf-8`.
     static Response text(std::string body, boost::beast::http::status status = boost::beast::http::status::ok);
+    /// `body` as `text/html; charset=utf-8`, status `200`.
     static Response html(std::string body);
-    /// `body` is already serialized JSON.
+    /// `body`, already serialized JSON, as `application/json`.
     static Response json(std::string body, boost::beast::http::status status = boost::beast::http::status::ok);
     /// A short text body naming the status, e.g. "404 Not Found".
     static Response status_only(boost::beast::http::status status);

@@ -41,9 +41,13 @@ struct RouteMatch {
     /// `allow`.
     enum class Outcome { sse, http, not_found, method_not_allowed, options };
 
+    /// Which kind of route matched, or why none did.
     Outcome outcome = Outcome::not_found;
+    /// For `sse`: the route's handler, owned by the `Router`.
     const SseHandler* sse_handler = nullptr;
+    /// For `sse`: the route's options, owned by the `Router`.
     const SseRouteOptions* sse_options = nullptr;
+    /// For `http`: the route's handler, owned by the `Router`.
     const HttpHandler* http_handler = nullptr;
     /// Values of the pattern's `{name}` segments.
     Params path_params;

@@ -113,15 +113,18 @@ public:
     /// The routing table, for what the shortcuts below do not cover.
     Router& routes() noexcept;
 
-    /// Shortcuts for `routes().sse(...)`, `routes().get(...)`, `routes().post(...)`.
+    /// `routes().sse(pattern, ...)`: adds an SSE endpoint at `pattern`.
     Server& sse(std::string_view pattern, SseHandler handler, SseRouteOptions options = {});
+    /// `routes().sse(handler, ...)`: the SSE endpoint for GET paths no route matches.
     Server& sse(SseHandler handler, SseRouteOptions options = {});
+    /// `routes().get(...)`: adds a plain GET route.
     template <class F>
     Server& get(std::string_view pattern, F&& handler)
     {
         routes().get(pattern, std::forward<F>(handler));
         return *this;
     }
+    /// `routes().post(...)`: adds a plain POST route.
     template <class F>
     Server& post(std::string_view pattern, F&& handler)
     {

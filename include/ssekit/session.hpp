@@ -86,6 +86,7 @@ concept JsonConvertible = boost::json::has_value_from<T>::value &&
 */
 class ServerSSESession {
 public:
+    /// The type of executor the session runs on, as Asio's I/O objects name it.
     using executor_type = boost::asio::any_io_executor;
 
     ServerSSESession(const ServerSSESession&) = delete;
