@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <iostream>
 #include <stdexcept>
+#include <utility>
 
 namespace asio = boost::asio;
 
@@ -83,6 +84,13 @@ void Backplane::report(std::string_view what, std::string_view why) const
                   << why << '\n';
 }
 
+// Once per outage: the attempts that follow fail the same way.
+void Backplane::report_down(std::string_view why)
+{
+    if (!std::exchange(reported_down_, true))
+        report("Redis is out of reach, retrying", why);
+}
+
 // Connect, work until the connection fails, wait, again; until stop().
 asio::awaitable<void> Backplane::run()
 {
@@ -92,6 +100,8 @@ asio::awaitable<void> Backplane::run()
             co_await connect();
             delay = options_.reconnect_delay_min;
             connected_ = true;
+            if (std::exchange(reported_down_, false))
+                report("connected to Redis again", "catching up");
             // What was published while this server was not listening.
             for (auto& [name, followed] : followed_)
                 if (followed->mirror.loaded() && !followed->mirror.reading()) {
@@ -104,9 +114,9 @@ asio::awaitable<void> Backplane::run()
                 std::rethrow_exception(both.first_exception());
             }
         } catch (const boost::system::system_error& e) {
-            report("connection to Redis failed", e.code().message());
+            report_down(e.code().message());
         } catch (const std::exception& e) { // what Redis sent made no sense
-            report("connection to Redis dropped", e.what());
+            report_down(e.what());
         }
         connected_ = false;
         commands_.reset();

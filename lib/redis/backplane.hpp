@@ -78,6 +78,7 @@ private:
     RedisSubscriberOptions subscriber_options() const;
     /// Writes a line to stderr, unless stopping.
     void report(std::string_view what, std::string_view why) const;
+    void report_down(std::string_view why);
 
     const boost::asio::any_io_executor executor_;
     const boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -91,6 +92,7 @@ private:
     boost::asio::steady_timer retry_timer_;
     std::string script_sha_;
     bool stopping_ = false;
+    bool reported_down_ = false; // an outage was reported and has not ended
     FollowedMap followed_;
 
     std::atomic<bool> connected_{false};

@@ -13,24 +13,20 @@ namespace ssekit::samples {
 
 namespace {
 
-void print_usage(std::ostream& out, std::string_view program, std::string_view about)
+void print_usage(std::ostream& out, std::string_view program, std::string_view about, ExtraOptions extra)
 {
-    out << "usage: " << program << " [--host HOST] [--port PORT] [--threads N] [--max-connections N]\n"
+    out << "usage: " << program << " [--host HOST] [--port PORT] [--threads N] [--max-connections N]"
+        << (extra.redis ? " [--redis HOST:PORT]" : "") << "\n"
         << about << "\n\n"
         << "  --host HOST          address to listen on (default 127.0.0.1)\n"
         << "  --port PORT          port to listen on, 0 for any free port (default 8080)\n"
         << "  --threads N          threads serving connections (default 1)\n"
         << "  --max-connections N  open connections before 503 (default " << ServerOptions{}.max_connections
-        << ")\n"
-        << "  --help               show this text\n\n"
+        << ")\n";
+    if (extra.redis)
+        out << "  --redis HOST:PORT    share topics with other servers through this Redis\n";
+    out << "  --help               show this text\n\n"
         << "Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.\n";
-}
-
-[[noreturn]] void fail_usage(std::string_view program, std::string_view about, std::string_view problem)
-{
-    std::cerr << program << ": " << problem << "\n";
-    print_usage(std::cerr, program, about);
-    std::exit(2);
 }
 
 std::optional<std::size_t> parse_number(std::string_view text, std::size_t min, std::size_t max)
@@ -57,13 +53,19 @@ ServerOptions CommandLine::server_options() const
     return options;
 }
 
-CommandLine parse_command_line(int argc, char** argv, std::string_view program, std::string_view about)
+CommandLine parse_command_line(int argc, char** argv, std::string_view program, std::string_view about,
+                               ExtraOptions extra)
 {
+    auto fail_usage = [&](std::string_view problem) {
+        std::cerr << program << ": " << problem << "\n";
+        print_usage(std::cerr, program, about, extra);
+        std::exit(2);
+    };
     CommandLine command_line;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
-            print_usage(std::cout, program, about);
+            print_usage(std::cout, program, about, extra);
             std::exit(0);
         }
 
@@ -72,30 +74,38 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program, 
         std::optional<std::string_view> value;
         if (name.size() < arg.size())
             value = arg.substr(name.size() + 1);
-        if (name != "--host" && name != "--port" && name != "--threads" && name != "--max-connections")
-            fail_usage(program, about, "unknown argument '" + std::string(arg) + "'");
+        if (name != "--host" && name != "--port" && name != "--threads" && name != "--max-connections" &&
+            !(extra.redis && name == "--redis"))
+            fail_usage("unknown argument '" + std::string(arg) + "'");
         if (!value) {
             if (i + 1 == argc)
-                fail_usage(program, about, std::string(name) + " needs a value");
+                fail_usage(std::string(name) + " needs a value");
             value = argv[++i];
         }
 
         auto number = [&](std::size_t min, std::size_t max) {
             auto parsed = parse_number(*value, min, max);
             if (!parsed)
-                fail_usage(program, about,
-                           std::string(name) + " wants a number from " + std::to_string(min) + " to " +
-                               std::to_string(max) + ", not '" + std::string(*value) + "'");
+                fail_usage(std::string(name) + " wants a number from " + std::to_string(min) + " to " +
+                           std::to_string(max) + ", not '" + std::string(*value) + "'");
             return *parsed;
         };
         if (name == "--host") {
             if (value->empty())
-                fail_usage(program, about, "--host needs a value");
+                fail_usage("--host needs a value");
             command_line.host = std::string(*value);
         } else if (name == "--port") {
             command_line.port = static_cast<std::uint16_t>(number(0, 65535));
         } else if (name == "--threads") {
             command_line.threads = number(1, 1024);
+        } else if (name == "--redis") {
+            const std::size_t colon = value->rfind(':');
+            const auto port = colon == std::string_view::npos ? std::nullopt
+                                                                : parse_number(value->substr(colon + 1), 1, 65535);
+            if (colon == 0 || !port)
+                fail_usage("--redis wants HOST:PORT, not '" + std::string(*value) + "'");
+            command_line.redis_host = std::string(value->substr(0, colon));
+            command_line.redis_port = static_cast<std::uint16_t>(*port);
         } else {
             command_line.max_connections = number(1, 10'000'000);
         }

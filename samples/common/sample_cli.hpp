@@ -19,13 +19,23 @@ struct CommandLine {
     std::uint16_t port = 8080; // 0 picks a free port
     std::size_t threads = 1;
     std::size_t max_connections = ServerOptions{}.max_connections;
+    /// `--redis HOST:PORT`, where a sample that shares topics finds Redis;
+    /// empty host: not given.
+    std::string redis_host;
+    std::uint16_t redis_port = 6379;
 
     /// The server's options with the limits given on the command line.
     ServerOptions server_options() const;
 };
 
+/// Options only some samples take.
+struct ExtraOptions {
+    /// `--redis HOST:PORT`
+    bool redis = false;
+};
+
 /** Reads `--host HOST`, `--port N`, `--threads N` and `--max-connections N`
-    (also written `--name=value`).
+    (also written `--name=value`), and those of `extra`.
 
     `--help` prints the usage text to stdout and exits 0; anything else it
     does not understand prints the usage text to stderr and exits 2.
@@ -33,7 +43,8 @@ struct CommandLine {
     @param program The name shown in the usage text, e.g. "sample-events".
     @param about One line saying what the sample serves.
 */
-CommandLine parse_command_line(int argc, char** argv, std::string_view program, std::string_view about);
+CommandLine parse_command_line(int argc, char** argv, std::string_view program, std::string_view about,
+                               ExtraOptions extra = {});
 
 /** Listens where `command_line` says, prints `listening on http://HOST:PORT`
     (the bound port) as the first line of stdout, and serves on

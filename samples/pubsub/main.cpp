@@ -4,6 +4,14 @@
 //   $ sample-pubsub --port 8080
 //   $ curl -N http://127.0.0.1:8080/sub/news &
 //   $ curl -d 'hello' 'http://127.0.0.1:8080/pub/news?event=greeting'
+//
+// With --redis HOST:PORT, every server started so shares its topics with
+// the others through that Redis (when ssekit is built with hiredis):
+//
+//   $ sample-pubsub --port 8081 --redis 127.0.0.1:6379 &
+//   $ sample-pubsub --port 8082 --redis 127.0.0.1:6379 &
+//   $ curl -N http://127.0.0.1:8081/sub/news &
+//   $ curl -d 'to every server' http://127.0.0.1:8082/pub/news
 
 #include "common/sample_cli.hpp"
 #include "pubsub/routes.hpp"
@@ -11,13 +19,30 @@
 #include <ssekit/broadcast.hpp>
 #include <ssekit/server.hpp>
 
+#if SSEKIT_SAMPLES_REDIS
+#include "pubsub/cluster_routes.hpp"
+
+#include <ssekit/redis_backplane.hpp>
+
+#include <optional>
+#endif
+
 int main(int argc, char** argv)
 {
     auto command_line = ssekit::samples::parse_command_line(
         argc, argv, "sample-pubsub",
-        "Serves GET /sub/{topic} (SSE, replay with Last-Event-ID), POST /pub/{topic} and GET /stats.");
+        "Serves GET /sub/{topic} (SSE, replay with Last-Event-ID), POST /pub/{topic}, GET /stats and GET /ready.",
+        {.redis = SSEKIT_SAMPLES_REDIS != 0});
 
     ssekit::Server server(command_line.server_options());
+#if SSEKIT_SAMPLES_REDIS
+    if (!command_line.redis_host.empty()) {
+        ssekit::RedisBackplane backplane(server.get_executor(),
+                                         {.host = command_line.redis_host, .port = command_line.redis_port});
+        ssekit::samples::add_cluster_routes(server, backplane);
+        return ssekit::samples::serve(server, command_line);
+    }
+#endif
     // After the server, whose executor runs the timers that age out the
     // topics' logs; topics go away when unused.
     ssekit::TopicRegistry topics(server.get_executor());

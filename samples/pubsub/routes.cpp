@@ -1,4 +1,5 @@
 #include "routes.hpp"
+#include "topic_names.hpp"
 
 #include <ssekit/error.hpp>
 #include <ssekit/session.hpp>
@@ -7,8 +8,6 @@
 #include <boost/json/value.hpp>
 #include <boost/system/system_error.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -33,27 +32,6 @@ boost::json::object stats_json(const TopicStats& stats)
             {"last_offset", stats.last_offset},
             {"epoch", stats.epoch},
             {"bytes_queued", stats.bytes_queued}};
-}
-
-// The names a client may make a topic with: 1 to 64 of [A-Za-z0-9._-].
-// Checked before the registry makes anything, so a refused name costs nothing.
-bool is_topic_name(std::string_view name)
-{
-    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-    });
-}
-
-Response bad_topic_name() { return Response::text("bad topic name\n", http::status::bad_request); }
-
-// The registry is full of topics in use: try again once some went away.
-// A 503 that browsers do not retry every 3 s, as they would after an empty
-// 200 stream.
-Response too_many_topics()
-{
-    Response refusal = Response::text("too many topics\n", http::status::service_unavailable);
-    refusal.headers.emplace_back("Retry-After", "60");
-    return refusal;
 }
 
 } // namespace
@@ -98,6 +76,9 @@ void add_pubsub_routes(Server& server, TopicRegistry& topics)
             return too_many_topics();
         }
     });
+
+    // One server with its own topics is ready whenever it answers.
+    server.get("/ready", [](const Request&) { return Response::text("ready\n"); });
 
     server.get("/stats", [&topics, &server](const Request&) {
         boost::json::object by_name;

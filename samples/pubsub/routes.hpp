@@ -11,7 +11,8 @@ namespace ssekit::samples {
       (`Last-Event-ID` header or `last_event_id` query parameter);
     - POST `/pub/{topic}`: the request body becomes one event's data; the
       query parameters `event` and `id` set its name and id; answers the id;
-    - GET  `/stats`: JSON counters of every topic and the open connections.
+    - GET  `/stats`: JSON counters of every topic and the open connections;
+    - GET  `/ready`: `200` (one server is ready whenever it answers).
     Topics are made on first use, up to the registry's bound (then `503`),
     with names of 1 to 64 characters of `[A-Za-z0-9._-]` (else `400`).
 */

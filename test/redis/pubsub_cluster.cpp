@@ -1,0 +1,103 @@
+// sample-pubsub --redis: two processes of the sample share topics through a
+// redis-server of the test's own, and answer GET /ready as a load
+// balancer's health check would want.
+
+#include "redis_fixture.hpp"
+
+#include "../samples/sample_process.hpp"
+#include "../support/http_client.hpp"
+#include "../support/wait.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using ssekit::test::eventually;
+using ssekit::test::fetch;
+using ssekit::test::get_request;
+using ssekit::test::HttpClient;
+using ssekit::test::SampleProcess;
+
+namespace {
+
+std::string post_request(std::string_view target, std::string_view body)
+{
+    return "POST " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+}
+
+asio::awaitable<unsigned> ready_status(std::uint16_t port)
+{
+    std::string request = get_request("/ready", {"Connection: close"});
+    auto response = co_await fetch(port, request);
+    co_return response.result_int();
+}
+
+/// Waits until GET /ready answers `status` (the check runs every second).
+asio::awaitable<bool> ready_becomes(std::uint16_t port, unsigned status)
+{
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) { // (no co_await in a loop condition: g++ 12 miscompiles it)
+        if (co_await ready_status(port) == status)
+            co_return true;
+        if (std::chrono::steady_clock::now() >= deadline)
+            co_return false;
+        timer.expires_after(50ms);
+        co_await timer.async_wait(asio::use_awaitable);
+    }
+}
+
+asio::awaitable<std::string> publish(std::uint16_t port, std::string_view body)
+{
+    auto response = co_await fetch(port, post_request("/pub/news", body));
+    BOOST_TEST(response.result_int() == 200u, response.body());
+    std::string id = response.body();
+    if (id.ends_with('\n'))
+        id.pop_back();
+    co_return id;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(pubsub_cluster, ssekit::test::RedisFixture)
+
+BOOST_AUTO_TEST_CASE(two_samples_share_topics_and_are_ready_only_while_redis_delivers)
+{
+    const std::string redis = "127.0.0.1:" + std::to_string(server.port());
+    SampleProcess one(ssekit::test::sample_path("pubsub"), {"--redis", redis});
+    SampleProcess two(ssekit::test::sample_path("pubsub"), {"--redis", redis});
+    run(
+        [&]() -> asio::awaitable<void> {
+            BOOST_REQUIRE(co_await ready_becomes(one.port(), 200));
+            BOOST_REQUIRE(co_await ready_becomes(two.port(), 200));
+
+            auto on_one = co_await HttpClient::open(one.port(), get_request("/sub/news"));
+            const std::string first = co_await publish(two.port(), "from two");
+            BOOST_TEST((co_await on_one.read_events(1))[0] == "id: " + first + "\ndata: from two");
+
+            // The client comes back to the other server and misses nothing.
+            const std::string second = co_await publish(one.port(), "while away");
+            std::string resume = get_request("/sub/news", {"Last-Event-ID: " + first});
+            auto on_two = co_await HttpClient::open(two.port(), resume);
+            BOOST_TEST((co_await on_two.read_events(1))[0] == "id: " + second + "\ndata: while away");
+
+            server.stop();
+            BOOST_TEST(co_await ready_becomes(one.port(), 503));
+            BOOST_TEST(co_await ready_becomes(two.port(), 503));
+            auto refused = co_await fetch(two.port(), post_request("/pub/news", "nowhere"));
+            BOOST_TEST(refused.result_int() == 503u);
+            BOOST_TEST(refused["Retry-After"] == "1");
+
+            server.restart();
+            BOOST_TEST(co_await ready_becomes(one.port(), 200));
+        }(),
+        60s);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
