@@ -40,6 +40,10 @@ struct RedisBackplaneOptions {
     /// How often each followed topic's last offset is checked against Redis
     /// (a lost last message is caught up) and a probe goes round.
     std::chrono::steady_clock::duration check_interval = std::chrono::seconds(1);
+    /// How long a publish waits for Redis' answer before it fails with
+    /// `asio::error::timed_out` (Redis paused, a network that drops packets).
+    /// The event may still be published afterwards: a timeout means unknown.
+    std::chrono::steady_clock::duration publish_timeout = std::chrono::seconds(5);
     /// The wait before the first new attempt to reach Redis; it doubles
     /// with each failed attempt, up to `reconnect_delay_max`.
     std::chrono::steady_clock::duration reconnect_delay_min = std::chrono::milliseconds(100);
@@ -99,7 +103,9 @@ public:
         event cannot be encoded or has an id of its own (the backplane gives
         every event its id); `redis_error::not_connected` or
         `connection_lost` while Redis is out of reach (the event may have
-        been published when the connection was lost during the call).
+        been published when the connection was lost during the call);
+        `asio::error::timed_out` after `publish_timeout` without an answer
+        (the event may still be published).
     */
     boost::asio::awaitable<std::string> publish(std::string_view name, const ServerSentEvent& event);
 

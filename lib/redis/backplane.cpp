@@ -281,6 +281,20 @@ asio::awaitable<void> Backplane::read_stream(std::string name, TopicMirror::Read
     }
 }
 
+asio::awaitable<RedisReply> Backplane::command_until(RedisCommand command, clock::time_point deadline)
+{
+    if (!commands_)
+        throw_not_connected("ssekit::RedisBackplane::publish");
+    asio::steady_timer timer(strand_, deadline);
+    // The command's wait is cancelled when the timer wins; the connection
+    // still reads its reply, so later commands get theirs.
+    auto first = co_await (commands_->command(std::move(command)) || timer.async_wait(asio::use_awaitable));
+    if (first.index() == 1)
+        throw boost::system::system_error(asio::error::timed_out,
+                                          "ssekit::RedisBackplane::publish: no answer from Redis in time");
+    co_return std::get<0>(std::move(first));
+}
+
 asio::awaitable<std::string> Backplane::publish(std::string name, ServerSentEvent event)
 {
     if (!connected_ || !commands_)
@@ -289,19 +303,18 @@ asio::awaitable<std::string> Backplane::publish(std::string name, ServerSentEven
     const PublishLimits limits{
         .stream_entries = options_.topic_options.replay_count,
         .ttl = std::chrono::duration_cast<std::chrono::milliseconds>(options_.topic_ttl)};
-    RedisCommand command =
-        publish_command(script_sha_, keys, event, new_epoch(), limits, std::chrono::system_clock::now());
-    RedisReply reply = co_await commands_->command(std::move(command));
+    const auto deadline = clock::now() + options_.publish_timeout;
+    RedisReply reply = co_await command_until(
+        publish_command(script_sha_, keys, event, new_epoch(), limits, std::chrono::system_clock::now()), deadline);
     if (reply.is_error() && reply.text().starts_with("NOSCRIPT")) {
         // Redis lost its script cache (SCRIPT FLUSH, a failover): load it again.
-        if (!commands_)
-            throw_not_connected("ssekit::RedisBackplane::publish");
-        RedisReply sha = co_await commands_->command("SCRIPT", "LOAD", publish_script);
-        if (!sha.is_string() || !commands_)
+        RedisReply sha = co_await command_until(RedisCommand("SCRIPT", "LOAD", publish_script), deadline);
+        if (!sha.is_string())
             throw boost::system::system_error(redis_error::unexpected_reply, "SCRIPT LOAD of the publish script");
         script_sha_ = sha.take_text();
-        reply = co_await commands_->command(
-            publish_command(script_sha_, keys, event, new_epoch(), limits, std::chrono::system_clock::now()));
+        reply = co_await command_until(
+            publish_command(script_sha_, keys, event, new_epoch(), limits, std::chrono::system_clock::now()),
+            deadline);
     }
     const LogPosition position = read_publish_reply(reply);
     co_return position.epoch + '-' + std::to_string(position.offset);

@@ -72,6 +72,10 @@ private:
     /// Starts `read` for topic `name`, unless nothing is to be read.
     void start_read(const std::string& name, TopicMirror::Read read);
 
+    /// Sends `command`; throws `asio::error::timed_out` if no reply came by `deadline`.
+    boost::asio::awaitable<RedisReply> command_until(RedisCommand command,
+                                                     std::chrono::steady_clock::time_point deadline);
+
     void on_message(RedisMessage message);
     void drop_unused();
 

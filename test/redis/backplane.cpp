@@ -19,6 +19,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,19 +71,22 @@ std::string event_text(const std::string& id, const std::string& data) { return 
 
 std::string epoch_of(const std::string& id) { return id.substr(0, id.rfind('-')); }
 
-/// Two servers sharing one Redis, both ready when a test starts.
+/// Three servers sharing one Redis, all ready when a test starts.
 struct Cluster {
-    Cluster(std::uint16_t redis_port, RedisBackplaneOptions options = {}) : a(redis_port, options), b(redis_port, options)
+    Cluster(std::uint16_t redis_port, RedisBackplaneOptions options = {})
+        : a(redis_port, options), b(redis_port, options), c(redis_port, options)
     {
     }
 
     asio::awaitable<void> become_ready()
     {
-        BOOST_REQUIRE(co_await eventually([&] { return a.backplane().ready() && b.backplane().ready(); }, 10s));
+        BOOST_REQUIRE(co_await eventually(
+            [&] { return a.backplane().ready() && b.backplane().ready() && c.backplane().ready(); }, 10s));
     }
 
     Node a;
     Node b;
+    Node c;
 };
 
 /// What a publish on `node` fails with; none if it succeeds.
@@ -110,15 +114,17 @@ BOOST_FIXTURE_TEST_SUITE(redis_backplane, ssekit::test::RedisFixture)
 BOOST_AUTO_TEST_CASE(a_publish_on_one_server_reaches_the_followers_of_every_server)
 {
     Cluster cluster(server.port());
-    auto& [a, b] = cluster;
+    [[maybe_unused]] auto& [a, b, c] = cluster;
     run([&]() -> asio::awaitable<void> {
         co_await cluster.become_ready();
         HttpClient on_a = co_await follow(a, "news");
         HttpClient on_b = co_await follow(b, "news");
+        HttpClient on_c = co_await follow(c, "news");
 
         const std::string id = co_await a.publish("news", "one");
         BOOST_TEST(ssekit::test::offset_of(id) == 1u);
         BOOST_TEST((co_await on_b.read_events(1))[0] == event_text(id, "one"));
+        BOOST_TEST((co_await on_c.read_events(1))[0] == event_text(id, "one"));
         BOOST_TEST((co_await on_a.read_events(1))[0] == event_text(id, "one"));
 
         // This server's copy only follows: its events are ordered in Redis.
@@ -133,13 +139,14 @@ BOOST_AUTO_TEST_CASE(a_publish_on_one_server_reaches_the_followers_of_every_serv
         BOOST_TEST(second == epoch_of(id) + "-2");
         BOOST_TEST((co_await on_a.read_events(1))[0] == event_text(second, "two"));
         BOOST_TEST((co_await on_b.read_events(1))[0] == event_text(second, "two"));
+        BOOST_TEST((co_await on_c.read_events(1))[0] == event_text(second, "two"));
     }());
 }
 
 BOOST_AUTO_TEST_CASE(a_client_resumes_on_another_server_with_no_gap_and_no_duplicate)
 {
     Cluster cluster(server.port());
-    auto& [a, b] = cluster;
+    [[maybe_unused]] auto& [a, b, c] = cluster;
     run([&]() -> asio::awaitable<void> {
         co_await cluster.become_ready();
         std::vector<std::string> ids;
@@ -164,24 +171,28 @@ BOOST_AUTO_TEST_CASE(a_client_resumes_on_another_server_with_no_gap_and_no_dupli
     }());
 }
 
-BOOST_AUTO_TEST_CASE(publishers_on_two_servers_get_consecutive_offsets_in_one_order_everywhere)
+BOOST_AUTO_TEST_CASE(publishers_on_three_servers_get_consecutive_offsets_in_one_order_everywhere)
 {
     constexpr int per_server = 100;
     Cluster cluster(server.port());
-    auto& [a, b] = cluster;
+    [[maybe_unused]] auto& [a, b, c] = cluster;
     run([&]() -> asio::awaitable<void> {
         co_await cluster.become_ready();
         HttpClient on_a = co_await follow(a, "race");
         HttpClient on_b = co_await follow(b, "race");
+        HttpClient on_c = co_await follow(c, "race");
         auto publish_many = [](Node& node, std::string name) -> asio::awaitable<void> {
             for (int i = 0; i < per_server; ++i)
                 co_await node.publish("race", name + std::to_string(i));
         };
-        co_await (publish_many(a, std::string("a")) && publish_many(b, std::string("b")));
+        co_await (publish_many(a, std::string("a")) && publish_many(b, std::string("b")) &&
+                  publish_many(c, std::string("c")));
 
-        auto seen_a = co_await on_a.read_events(2 * per_server);
-        auto seen_b = co_await on_b.read_events(2 * per_server);
+        auto seen_a = co_await on_a.read_events(3 * per_server);
+        auto seen_b = co_await on_b.read_events(3 * per_server);
+        auto seen_c = co_await on_c.read_events(3 * per_server);
         BOOST_TEST(seen_a == seen_b);
+        BOOST_TEST(seen_a == seen_c);
         std::string epoch;
         for (std::size_t i = 0; i < seen_a.size(); ++i) {
             const std::string id = seen_a[i].substr(4, seen_a[i].find('\n') - 4);
@@ -197,7 +208,7 @@ BOOST_AUTO_TEST_CASE(an_event_whose_message_was_lost_is_caught_up_from_the_strea
     RedisBackplaneOptions options;
     options.check_interval = 100ms;
     Cluster cluster(server.port(), options);
-    auto& [a, b] = cluster;
+    [[maybe_unused]] auto& [a, b, c] = cluster;
     run([&]() -> asio::awaitable<void> {
         co_await cluster.become_ready();
         HttpClient on_b = co_await follow(b, "news");
@@ -232,7 +243,7 @@ BOOST_AUTO_TEST_CASE(an_id_the_log_no_longer_holds_gets_reset_on_any_server)
     RedisBackplaneOptions options;
     options.topic_options.replay_count = 3;
     Cluster cluster(server.port(), options);
-    auto& [a, b] = cluster;
+    [[maybe_unused]] auto& [a, b, c] = cluster;
     run([&]() -> asio::awaitable<void> {
         co_await cluster.become_ready();
         std::vector<std::string> ids;
@@ -260,7 +271,7 @@ BOOST_AUTO_TEST_CASE(a_redis_restarted_without_its_data_means_a_new_epoch_and_a_
     options.check_interval = 100ms;
     options.reconnect_delay_max = 200ms;
     Cluster cluster(server.port(), options);
-    auto& [a, b] = cluster;
+    [[maybe_unused]] auto& [a, b, c] = cluster;
     run([&]() -> asio::awaitable<void> {
         co_await cluster.become_ready();
         HttpClient on_b = co_await follow(b, "news");
@@ -285,6 +296,69 @@ BOOST_AUTO_TEST_CASE(a_redis_restarted_without_its_data_means_a_new_epoch_and_a_
         auto replay = co_await again.read_events(2);
         BOOST_TEST(replay[0] == "event: reset\ndata: " + before);
         BOOST_TEST(replay[1] == event_text(after, "after"));
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(a_server_unsubscribes_from_a_topic_once_nobody_follows_it_there)
+{
+    RedisBackplaneOptions options;
+    options.check_interval = 100ms;
+    Cluster cluster(server.port(), options);
+    [[maybe_unused]] auto& [a, b, c] = cluster;
+    run([&]() -> asio::awaitable<void> {
+        co_await cluster.become_ready();
+        ssekit::detail::RedisConnection redis(co_await asio::this_coro::executor);
+        co_await redis.connect("127.0.0.1", server.port());
+        // Subscriptions to the topic's channel, one per server that follows it.
+        auto channels = [&]() -> asio::awaitable<long long> {
+            co_return (co_await redis.command("PUBSUB", "NUMSUB", "ssekit:t:news")).elements().at(1).integer();
+        };
+        {
+            HttpClient on_b = co_await follow(b, "news");
+            HttpClient on_c = co_await follow(c, "news");
+            BOOST_TEST(co_await channels() == 2); // one per server, not per client
+        } // both clients leave
+        const auto deadline = std::chrono::steady_clock::now() + 5s;
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        long long left = 2;
+        for (;;) {
+            left = co_await channels();
+            if (left == 0 || std::chrono::steady_clock::now() > deadline)
+                break;
+            timer.expires_after(20ms);
+            co_await timer.async_wait(asio::use_awaitable);
+        }
+        BOOST_TEST(left == 0);
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(a_paused_redis_makes_publishes_time_out_and_the_backplane_not_ready_until_it_resumes)
+{
+    RedisBackplaneOptions options;
+    options.check_interval = 100ms;
+    options.publish_timeout = 300ms;
+    Cluster cluster(server.port(), options);
+    [[maybe_unused]] auto& [a, b, c] = cluster;
+    run([&]() -> asio::awaitable<void> {
+        co_await cluster.become_ready();
+        HttpClient on_b = co_await follow(b, "news");
+        const std::string first = co_await a.publish("news", "before");
+        BOOST_TEST((co_await on_b.read_events(1))[0] == event_text(first, "before"));
+
+        BOOST_REQUIRE(::kill(server.pid(), SIGSTOP) == 0);
+        // Connected, yet not delivering: the probe tells.
+        BOOST_TEST(co_await eventually([&] { return !a.backplane().ready() && !b.backplane().ready(); }, 5s));
+        const auto started = std::chrono::steady_clock::now();
+        BOOST_TEST(co_await publish_failure(a.backplane(), "while paused") == asio::error::timed_out);
+        BOOST_TEST((std::chrono::steady_clock::now() - started < 2s));
+
+        BOOST_REQUIRE(::kill(server.pid(), SIGCONT) == 0);
+        co_await cluster.become_ready();
+        // The publish that timed out had reached Redis: it runs now. A
+        // timeout says "unknown", not "not published".
+        BOOST_TEST((co_await on_b.read_events(1))[0] == event_text(epoch_of(first) + "-2", "while paused"));
+        const std::string after = co_await a.publish("news", "after");
+        BOOST_TEST((co_await on_b.read_events(1))[0] == event_text(after, "after"));
     }());
 }
 
