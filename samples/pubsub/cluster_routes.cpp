@@ -5,6 +5,7 @@
 #include <ssekit/redis_error.hpp>
 #include <ssekit/session.hpp>
 
+#include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <chrono>
@@ -27,7 +28,11 @@ Response not_ready()
     return refusal;
 }
 
-bool is_redis_error(const boost::system::system_error& e) { return e.code().category() == redis_category(); }
+// Redis out of reach, or too slow to answer a publish (publish_timeout).
+bool is_redis_error(const boost::system::system_error& e)
+{
+    return e.code().category() == redis_category() || e.code() == boost::asio::error::timed_out;
+}
 
 } // namespace
 

@@ -13,7 +13,8 @@ namespace ssekit::samples {
       the backplane gives each event its id);
     - GET  `/ready`: `200` while the backplane delivers, else `503` with
       `Retry-After`: what a load balancer's health check should ask.
-    While Redis is out of reach, subscribes and publishes get `503` too.
+    While Redis is out of reach (or a publish gets no answer in time),
+    subscribes and publishes get `503` too.
 */
 void add_cluster_routes(Server& server, RedisBackplane& backplane);
 
