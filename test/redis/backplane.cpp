@@ -318,17 +318,8 @@ BOOST_AUTO_TEST_CASE(a_server_unsubscribes_from_a_topic_once_nobody_follows_it_t
             HttpClient on_c = co_await follow(c, "news");
             BOOST_TEST(co_await channels() == 2); // one per server, not per client
         } // both clients leave
-        const auto deadline = std::chrono::steady_clock::now() + 5s;
-        asio::steady_timer timer(co_await asio::this_coro::executor);
-        long long left = 2;
-        for (;;) {
-            left = co_await channels();
-            if (left == 0 || std::chrono::steady_clock::now() > deadline)
-                break;
-            timer.expires_after(20ms);
-            co_await timer.async_wait(asio::use_awaitable);
-        }
-        BOOST_TEST(left == 0);
+        BOOST_TEST(co_await ssekit::test::eventually_async(
+            [&]() -> asio::awaitable<bool> { co_return co_await channels() == 0; }, 5s, 20ms));
     }());
 }
 

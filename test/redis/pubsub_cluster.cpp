@@ -17,19 +17,13 @@
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-using ssekit::test::eventually;
 using ssekit::test::fetch;
 using ssekit::test::get_request;
 using ssekit::test::HttpClient;
+using ssekit::test::post_request;
 using ssekit::test::SampleProcess;
 
 namespace {
-
-std::string post_request(std::string_view target, std::string_view body)
-{
-    return "POST " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
-}
 
 asio::awaitable<unsigned> ready_status(std::uint16_t port)
 {
@@ -41,16 +35,8 @@ asio::awaitable<unsigned> ready_status(std::uint16_t port)
 /// Waits until GET /ready answers `status` (the check runs every second).
 asio::awaitable<bool> ready_becomes(std::uint16_t port, unsigned status)
 {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    for (;;) { // (no co_await in a loop condition: g++ 12 miscompiles it)
-        if (co_await ready_status(port) == status)
-            co_return true;
-        if (std::chrono::steady_clock::now() >= deadline)
-            co_return false;
-        timer.expires_after(50ms);
-        co_await timer.async_wait(asio::use_awaitable);
-    }
+    co_return co_await ssekit::test::eventually_async(
+        [port, status]() -> asio::awaitable<bool> { co_return co_await ready_status(port) == status; }, 10s, 50ms);
 }
 
 asio::awaitable<std::string> publish(std::uint16_t port, std::string_view body)

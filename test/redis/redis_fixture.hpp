@@ -8,6 +8,7 @@
 #include "redis_server_process.hpp"
 
 #include "../support/run.hpp"
+#include "../support/wait.hpp"
 
 #include "redis/redis_connection.hpp"
 #include <ssekit/redis_error.hpp>
@@ -56,17 +57,9 @@ inline boost::asio::awaitable<bool> blocked_clients_become(detail::RedisConnecti
                                                            std::chrono::steady_clock::duration limit =
                                                                std::chrono::seconds(5))
 {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    boost::asio::steady_timer timer(redis.get_executor());
-    for (;;) { // (no co_await in a loop condition: g++ 12 miscompiles it)
-        const long now = co_await blocked_clients(redis);
-        if (now == count)
-            co_return true;
-        if (std::chrono::steady_clock::now() >= deadline)
-            co_return false;
-        timer.expires_after(std::chrono::milliseconds(2));
-        co_await timer.async_wait(boost::asio::use_awaitable);
-    }
+    co_return co_await eventually_async(
+        [&redis, count]() -> boost::asio::awaitable<bool> { co_return co_await blocked_clients(redis) == count; },
+        limit);
 }
 
 } // namespace ssekit::test

@@ -22,13 +22,6 @@ using namespace ssekit::test;
 
 namespace {
 
-std::string post_request(std::string_view target, std::string_view body)
-{
-    return "POST " + std::string(target) +
-           " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
-}
-
 /// Publishes `body` and returns the id the sample answers (without its "\n").
 asio::awaitable<std::string> publish(std::uint16_t port, std::string_view target, std::string_view body)
 {

@@ -31,6 +31,13 @@ std::string get_request(std::string_view target, const std::vector<std::string>&
     return request;
 }
 
+std::string post_request(std::string_view target, std::string_view body)
+{
+    return "POST " + std::string(target) +
+           " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+}
+
 HttpClient::HttpClient(tcp::socket socket) : socket_(std::move(socket)) {}
 
 asio::awaitable<HttpClient> HttpClient::connect(std::uint16_t port)

@@ -22,6 +22,9 @@ namespace ssekit::test {
 /// `GET target HTTP/1.1` with Host and the extra header lines (each "Name: value").
 std::string get_request(std::string_view target, const std::vector<std::string>& headers = {});
 
+/// `POST target HTTP/1.1` with `body` as text/plain, closing the connection after the response.
+std::string post_request(std::string_view target, std::string_view body);
+
 class HttpClient {
 public:
     using parser_type = ResponseReader::parser_type;

@@ -37,6 +37,25 @@ boost::asio::awaitable<bool> eventually(Condition condition,
     }
 }
 
+/// The same for a condition that must ask a server first: `condition()`
+/// returns `boost::asio::awaitable<bool>`.
+template <class AsyncCondition>
+boost::asio::awaitable<bool> eventually_async(AsyncCondition condition,
+                                              std::chrono::steady_clock::duration limit = std::chrono::seconds(10),
+                                              std::chrono::steady_clock::duration poll = std::chrono::milliseconds(2))
+{
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    for (;;) { // (no co_await in a loop condition: g++ 12 miscompiles it)
+        if (co_await condition())
+            co_return true;
+        if (std::chrono::steady_clock::now() >= deadline)
+            co_return false;
+        timer.expires_after(poll);
+        co_await timer.async_wait(boost::asio::use_awaitable);
+    }
+}
+
 /// The same for code outside coroutines, on an io_context of its own.
 template <class Condition>
 bool wait_until(Condition condition, std::chrono::steady_clock::duration limit = std::chrono::seconds(10),
