@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -118,6 +120,13 @@ public:
         is out of reach.
     */
     boost::asio::awaitable<std::shared_ptr<Topic>> topic(std::string_view name);
+
+    /** The counters of the topics followed on this server now, by name: the
+        copies `topic()` returned and Redis feeds. `subscribers`, `dropped`
+        and the queues are this server's; `published` and the offsets are
+        the topic's, counted by every server's publishes.
+    */
+    boost::asio::awaitable<std::map<std::string, TopicStats, std::less<>>> stats() const;
 
     /** True while the backplane delivers: connected to Redis, and its last
         probe (published on a channel of this server's own, every

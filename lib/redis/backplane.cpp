@@ -162,11 +162,9 @@ asio::awaitable<void> Backplane::check_periodically()
 {
     asio::steady_timer timer(strand_);
     for (;;) {
-        if (!commands_)
-            throw_not_connected("ssekit::RedisBackplane");
         // The probe goes out on the command connection and comes back on the
         // subscription: both work, or ready() turns false.
-        co_await commands_->command("PUBLISH", probe_channel_, server_id_);
+        co_await commands("ssekit::RedisBackplane").command("PUBLISH", probe_channel_, server_id_);
         co_await check_topics();
         drop_unused();
         timer.expires_after(options_.check_interval);
@@ -255,19 +253,15 @@ asio::awaitable<void> Backplane::read_stream(std::string name, TopicMirror::Read
         auto found = followed_.find(name);
         if (found == followed_.end())
             co_return;
-        if (!commands_)
-            throw_not_connected("ssekit::RedisBackplane");
         std::string epoch;
         std::string after = "-"; // a reload reads all the stream holds
         if (read == TopicMirror::Read::reload) {
-            RedisReply meta = co_await commands_->command("HGET", keys.meta, "epoch");
+            RedisReply meta = co_await commands("ssekit::RedisBackplane").command("HGET", keys.meta, "epoch");
             epoch = meta.is_string() ? meta.take_text() : std::string();
         } else {
             after = "(" + std::to_string(found->second->mirror.last_offset()) + "-0";
         }
-        if (!commands_)
-            throw_not_connected("ssekit::RedisBackplane");
-        RedisReply entries = co_await commands_->command("XRANGE", keys.log, after, "+");
+        RedisReply entries = co_await commands("ssekit::RedisBackplane").command("XRANGE", keys.log, after, "+");
         found = followed_.find(name);
         if (found == followed_.end())
             co_return;
@@ -281,14 +275,20 @@ asio::awaitable<void> Backplane::read_stream(std::string name, TopicMirror::Read
     }
 }
 
-asio::awaitable<RedisReply> Backplane::command_until(RedisCommand command, clock::time_point deadline)
+RedisConnection& Backplane::commands(const char* where) const
 {
     if (!commands_)
-        throw_not_connected("ssekit::RedisBackplane::publish");
+        throw_not_connected(where);
+    return *commands_;
+}
+
+asio::awaitable<RedisReply> Backplane::command_until(RedisCommand command, clock::time_point deadline)
+{
+    RedisConnection& connection = commands("ssekit::RedisBackplane::publish");
     asio::steady_timer timer(strand_, deadline);
     // The command's wait is cancelled when the timer wins; the connection
     // still reads its reply, so later commands get theirs.
-    auto first = co_await (commands_->command(std::move(command)) || timer.async_wait(asio::use_awaitable));
+    auto first = co_await (connection.command(std::move(command)) || timer.async_wait(asio::use_awaitable));
     if (first.index() == 1)
         throw boost::system::system_error(asio::error::timed_out,
                                           "ssekit::RedisBackplane::publish: no answer from Redis in time");
@@ -353,22 +353,28 @@ asio::awaitable<std::shared_ptr<Topic>> Backplane::topic(std::string name)
     co_return followed.mirror.topic();
 }
 
+asio::awaitable<std::map<std::string, TopicStats, std::less<>>> Backplane::stats() const
+{
+    std::map<std::string, TopicStats, std::less<>> by_name;
+    for (const auto& [name, followed] : followed_)
+        if (followed->mirror.loaded())
+            by_name.emplace(name, followed->mirror.topic()->stats());
+    co_return by_name;
+}
+
 asio::awaitable<void> Backplane::load(std::string name, Followed& followed)
 {
     const TopicKeys keys(options_.key_prefix, name);
     // Subscribed first: what is published from here on arrives, and waits
     // in the mirror until the log is read.
     co_await subscriber_->subscribe(keys.channel);
-    if (!commands_)
-        throw_not_connected("ssekit::RedisBackplane::topic");
-    RedisReply meta = co_await commands_->command("HMGET", keys.meta, "epoch", "offset");
-    if (!commands_)
-        throw_not_connected("ssekit::RedisBackplane::topic");
-    RedisReply tail = co_await commands_->command("XREVRANGE", keys.log, "+", "-", "COUNT",
-                                                  std::to_string(options_.topic_options.replay_count));
+    constexpr const char* where = "ssekit::RedisBackplane::topic";
+    RedisReply meta = co_await commands(where).command("HMGET", keys.meta, "epoch", "offset");
+    RedisReply tail = co_await commands(where).command("XREVRANGE", keys.log, "+", "-", "COUNT",
+                                                       std::to_string(options_.topic_options.replay_count));
     auto found = followed_.find(name);
     if (found == followed_.end() || found->second.get() != &followed)
-        throw_not_connected("ssekit::RedisBackplane::topic"); // stopped meanwhile
+        throw_not_connected(where); // stopped meanwhile
     std::string epoch;
     std::uint64_t offset = 0;
     if (meta.is_array() && meta.elements().size() == 2 && meta.elements()[0].is_string()) {

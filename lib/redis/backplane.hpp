@@ -42,6 +42,7 @@ public:
     /// Both on strand_ (callers co_spawn them there).
     boost::asio::awaitable<std::string> publish(std::string name, ServerSentEvent event);
     boost::asio::awaitable<std::shared_ptr<Topic>> topic(std::string name);
+    boost::asio::awaitable<std::map<std::string, TopicStats, std::less<>>> stats() const;
 
     bool ready() const noexcept;
     const boost::asio::strand<boost::asio::any_io_executor>& strand() const noexcept { return strand_; }
@@ -72,6 +73,10 @@ private:
     /// Starts `read` for topic `name`, unless nothing is to be read.
     void start_read(const std::string& name, TopicMirror::Read read);
 
+    /// The command connection; throws `redis_error::not_connected` when
+    /// there is none (Redis went away, or stopping). Asked again after every
+    /// wait: the connection may be gone by then.
+    RedisConnection& commands(const char* where) const;
     /// Sends `command`; throws `asio::error::timed_out` if no reply came by `deadline`.
     boost::asio::awaitable<RedisReply> command_until(RedisCommand command,
                                                      std::chrono::steady_clock::time_point deadline);

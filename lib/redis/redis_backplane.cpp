@@ -29,6 +29,12 @@ boost::asio::awaitable<std::shared_ptr<Topic>> RedisBackplane::topic(std::string
     co_return co_await boost::asio::co_spawn(backplane_->strand(), std::move(work), boost::asio::use_awaitable);
 }
 
+boost::asio::awaitable<std::map<std::string, TopicStats, std::less<>>> RedisBackplane::stats() const
+{
+    auto work = [engine = backplane_] { return engine->stats(); };
+    co_return co_await boost::asio::co_spawn(backplane_->strand(), std::move(work), boost::asio::use_awaitable);
+}
+
 bool RedisBackplane::ready() const noexcept { return backplane_->ready(); }
 
 } // namespace ssekit

@@ -4,7 +4,6 @@
 #include "events/routes.hpp"
 #include "heartbeat/routes.hpp"
 #include "json/routes.hpp"
-#include "pubsub/routes.hpp"
 
 #include <ssekit/response.hpp>
 
@@ -17,13 +16,12 @@ void add_page_route(Server& server)
     server.get("/", [](const Request&) { return Response::html(std::string(demo_page)); });
 }
 
-void add_demo_routes(Server& server, TopicRegistry& topics)
+void add_demo_routes(Server& server)
 {
     add_page_route(server);
     add_events_route(server);
     add_heartbeat_route(server);
     add_json_route(server);
-    add_pubsub_routes(server, topics);
 }
 
 } // namespace ssekit::samples

@@ -1,7 +1,6 @@
 #ifndef SSEKIT_SAMPLES_DEMO_ROUTES_HPP
 #define SSEKIT_SAMPLES_DEMO_ROUTES_HPP
 
-#include <ssekit/broadcast.hpp>
 #include <ssekit/server.hpp>
 
 namespace ssekit::samples {
@@ -9,10 +8,10 @@ namespace ssekit::samples {
 /// GET `/`: the demo's HTML page (text/html).
 void add_page_route(Server& server);
 
-/** The page, the routes of the events, heartbeat and json samples, and the
-    pubsub sample's `/sub/{topic}`, `/pub/{topic}` and `/stats` on `topics`,
-    which must outlive the server's run. */
-void add_demo_routes(Server& server, TopicRegistry& topics);
+/** The page and the routes of the events, heartbeat and json samples. The
+    board on the page needs the pubsub sample's `/sub/{topic}`, `/pub/{topic}`
+    and `/stats` too: `add_pubsub_routes` or `add_cluster_routes`. */
+void add_demo_routes(Server& server);
 
 } // namespace ssekit::samples
 

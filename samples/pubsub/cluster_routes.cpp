@@ -1,4 +1,5 @@
 #include "cluster_routes.hpp"
+#include "stats_body.hpp"
 #include "topic_names.hpp"
 
 #include <ssekit/error.hpp>
@@ -78,6 +79,10 @@ void add_cluster_routes(Server& server, RedisBackplane& backplane)
                     }
                     co_return not_ready();
                 });
+
+    server.get("/stats", [&backplane, &server](const Request&) -> boost::asio::awaitable<Response> {
+        co_return stats_response(server.connection_count(), co_await backplane.stats());
+    });
 
     server.get("/ready", [&backplane](const Request&) {
         return backplane.ready() ? Response::text("ready\n") : not_ready();

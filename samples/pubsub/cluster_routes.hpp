@@ -11,6 +11,9 @@ namespace ssekit::samples {
     subscribers of all, and a client resumes with `Last-Event-ID` on any.
     - GET  `/sub/{topic}`, POST `/pub/{topic}` (query parameter `event`;
       the backplane gives each event its id);
+    - GET  `/stats`: this server's open connections and the counters of the
+      topics it follows (`published` and the offsets are the topic's, the
+      rest this server's);
     - GET  `/ready`: `200` while the backplane delivers, else `503` with
       `Retry-After`: what a load balancer's health check should ask.
     While Redis is out of reach (or a publish gets no answer in time),

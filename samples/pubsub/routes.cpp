@@ -1,11 +1,10 @@
 #include "routes.hpp"
+#include "stats_body.hpp"
 #include "topic_names.hpp"
 
 #include <ssekit/error.hpp>
 #include <ssekit/session.hpp>
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <chrono>
@@ -16,25 +15,6 @@
 namespace ssekit::samples {
 
 namespace http = boost::beast::http;
-
-namespace {
-
-boost::json::object stats_json(const TopicStats& stats)
-{
-    return {{"subscribers", stats.subscribers},
-            {"published", stats.published},
-            {"dropped", stats.dropped},
-            {"disconnected", stats.disconnected},
-            {"resets", stats.resets},
-            {"replay_buffered", stats.replay_buffered},
-            {"replay_buffered_bytes", stats.replay_buffered_bytes},
-            {"first_offset", stats.first_offset},
-            {"last_offset", stats.last_offset},
-            {"epoch", stats.epoch},
-            {"bytes_queued", stats.bytes_queued}};
-}
-
-} // namespace
 
 void add_pubsub_routes(Server& server, TopicRegistry& topics)
 {
@@ -81,11 +61,7 @@ void add_pubsub_routes(Server& server, TopicRegistry& topics)
     server.get("/ready", [](const Request&) { return Response::text("ready\n"); });
 
     server.get("/stats", [&topics, &server](const Request&) {
-        boost::json::object by_name;
-        for (const auto& [name, stats] : topics.stats())
-            by_name[name] = stats_json(stats);
-        boost::json::object body{{"connections", server.connection_count()}, {"topics", std::move(by_name)}};
-        return Response::json(boost::json::serialize(body));
+        return stats_response(server.connection_count(), topics.stats());
     });
 }
 

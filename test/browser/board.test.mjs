@@ -1,18 +1,26 @@
 // The demo board (samples/demo) in headless Chromium: a message posted in one
 // page arrives in another, a page opened later catches up from the replay
 // buffer, and after a server restart on the same port the pages resume with
-// Last-Event-ID.
+// Last-Event-ID. Then two demos sharing one redis-server (`--redis`): a
+// message posted on one server appears on a page of the other, and a page
+// whose server was replaced by a new process resumes with no loss.
 //
 // Run by Meson (suite 'browser'), which sets SSEKIT_SAMPLE_DEMO; by hand:
 //   SSEKIT_SAMPLE_DEMO=build/samples/sample-demo node --test test/browser/board.test.mjs
-// Needs /usr/bin/chromium (or SSEKIT_CHROMIUM) and node_modules from `npm ci`.
+// Needs /usr/bin/chromium (or SSEKIT_CHROMIUM) and node_modules from `npm ci`;
+// the cluster tests need SSEKIT_REDIS_SERVER (a redis-server; Meson sets it
+// when ssekit is built with the Redis backplane) and are skipped without it.
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
 const demoPath = process.env.SSEKIT_SAMPLE_DEMO;
+const redisServerPath = process.env.SSEKIT_REDIS_SERVER;
 const chromiumPath = process.env.SSEKIT_CHROMIUM || "/usr/bin/chromium";
 const chromiumArgs = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                       "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -21,7 +29,7 @@ const chromiumArgs = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disa
 const waitMs = 15_000;
 const testMs = 60_000;
 
-const running = new Set(); // the demo servers this file started
+const running = new Set(); // the demo servers and redis-servers this file started
 
 // Stop whatever is still running if the runner exits early.
 process.on("exit", () => {
@@ -42,10 +50,10 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-// Starts `sample-demo --port PORT` and resolves with its port once it printed
-// `listening on http://127.0.0.1:PORT`; rejects if it exits first.
-function startDemoOnce(port) {
-  const child = spawn(demoPath, ["--port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+// Starts `sample-demo --port PORT [EXTRA...]` and resolves with its port once
+// it printed `listening on http://127.0.0.1:PORT`; rejects if it exits first.
+function startDemoOnce(port, extra) {
+  const child = spawn(demoPath, ["--port", String(port), ...extra], { stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
   let stdout = "";
   let stderr = "";
@@ -67,17 +75,17 @@ function startDemoOnce(port) {
     });
   });
   return withTimeout(started, waitMs, `sample-demo --port ${port} to print its address`).catch(async (error) => {
-    await stopDemo({ child }).catch(() => {});
+    await stopProcess({ child }).catch(() => {});
     throw error;
   });
 }
 
 // The same port may stay busy for a moment after the old server is gone.
-async function startDemo(port = 0) {
+async function startDemo(port = 0, extra = []) {
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
-      return await startDemoOnce(port);
+      return await startDemoOnce(port, extra);
     } catch (error) {
       if (port === 0 || Date.now() > deadline || !/cannot listen/.test(error.message)) {
         throw error;
@@ -87,19 +95,98 @@ async function startDemo(port = 0) {
   }
 }
 
-// SIGTERM by PID (the sample stops cleanly), SIGKILL if it does not exit in time.
-async function stopDemo({ child }) {
+// SIGTERM by PID (a sample or redis-server stops cleanly), SIGKILL if it does
+// not exit in time.
+async function stopProcess({ child }) {
   if (child.exitCode !== null || child.signalCode !== null) {
     return;
   }
   const exited = new Promise((resolve) => child.once("exit", resolve));
   process.kill(child.pid, "SIGTERM");
   try {
-    await withTimeout(exited, waitMs, "sample-demo to stop on SIGTERM");
+    await withTimeout(exited, waitMs, `${child.spawnfile} to stop on SIGTERM`);
   } catch (error) {
     process.kill(child.pid, "SIGKILL");
-    await withTimeout(exited, waitMs, "sample-demo to die on SIGKILL");
+    await withTimeout(exited, waitMs, `${child.spawnfile} to die on SIGKILL`);
     throw error;
+  }
+}
+
+// launch() gives the browser a fresh temporary profile of its own.
+async function launchBrowser(chromium) {
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 30_000 });
+  return { browser, context: await browser.newContext() };
+}
+
+// Closes the browser and stops every process this file started.
+async function stopAll(browser) {
+  await browser?.close();
+  for (const child of [...running]) {
+    await stopProcess({ child }).catch(() => {});
+  }
+}
+
+// A port nothing listens on now (another process may take it before us:
+// startRedis tries again).
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// Starts a redis-server of this test's own on 127.0.0.1, keeping nothing on
+// disk; resolves with { child, port, dir } once it is ready for connections.
+async function startRedis() {
+  const dir = mkdtempSync(join(tmpdir(), "ssekit-board-redis-"));
+  for (let attempt = 0; ; ++attempt) {
+    const port = await freePort();
+    const child = spawn(redisServerPath, ["--port", String(port), "--bind", "127.0.0.1", "--save", "",
+                                          "--appendonly", "no", "--dir", dir],
+                        { stdio: ["ignore", "pipe", "pipe"] });
+    running.add(child);
+    let output = "";
+    const ready = new Promise((resolve, reject) => {
+      child.stdout.on("data", (chunk) => {
+        output += chunk;
+        if (output.includes("Ready to accept connections")) {
+          resolve({ child, port, dir });
+        }
+      });
+      child.on("error", reject);
+      child.on("exit", (code, signal) => {
+        running.delete(child);
+        reject(new Error(`redis-server exited (${signal || code}): ${output.trim().split("\n").at(-1)}`));
+      });
+    });
+    try {
+      return await withTimeout(ready, waitMs, "redis-server to accept connections");
+    } catch (error) {
+      await stopProcess({ child }).catch(() => {});
+      if (attempt >= 2) {
+        rmSync(dir, { recursive: true, force: true });
+        throw error;
+      }
+    }
+  }
+}
+
+// Resolves once GET /ready answers 200: the demo's backplane delivers.
+async function waitReady(base) {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const response = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(waitMs) }).catch(() => null);
+    if (response?.status === 200) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${base}/ready did not answer 200 within ${waitMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -165,17 +252,10 @@ describe("the demo board in Chromium", () => {
 
     server = await startDemo();
     base = `http://127.0.0.1:${server.port}`;
-    // launch() gives the browser a fresh temporary profile of its own.
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 30_000 });
-    context = await browser.newContext();
+    ({ browser, context } = await launchBrowser(chromium));
   });
 
-  after(async () => {
-    await browser?.close();
-    for (const child of [...running]) {
-      await stopDemo({ child }).catch(() => {});
-    }
-  });
+  after(() => stopAll(browser));
 
   let first; // the pages of the first test
   let later; // the page opened after them
@@ -219,7 +299,7 @@ describe("the demo board in Chromium", () => {
      async () => {
     const other = await openBoard(context, base);
     const port = server.port;
-    await stopDemo(server);
+    await stopProcess(server);
     server = await startDemo(port);
     assert.equal(server.port, port);
 
@@ -243,5 +323,76 @@ describe("the demo board in Chromium", () => {
     await waitForText(later.page, "#subscribers", /^2$/);
 
     assert.deepEqual([...later.errors, ...other.errors], [], "no script errors in the pages");
+  });
+});
+
+describe("the demo board on two servers sharing one Redis", {
+  skip: redisServerPath ? false : "SSEKIT_REDIS_SERVER is not set: ssekit was built without the Redis backplane",
+}, () => {
+  let browser;
+  let context;
+  let redis;
+  const servers = [];
+  const bases = [];
+
+  async function startClusterDemo(port = 0) {
+    const demo = await startDemo(port, ["--redis", `127.0.0.1:${redis.port}`]);
+    await waitReady(`http://127.0.0.1:${demo.port}`);
+    return demo;
+  }
+
+  before(async () => {
+    assert.ok(existsSync(redisServerPath), `SSEKIT_REDIS_SERVER=${redisServerPath} does not exist`);
+    const { chromium } = await import("playwright-core");
+    redis = await startRedis();
+    for (let i = 0; i < 2; ++i) {
+      servers.push(await startClusterDemo());
+      bases.push(`http://127.0.0.1:${servers[i].port}`);
+    }
+    ({ browser, context } = await launchBrowser(chromium));
+  });
+
+  after(async () => {
+    await stopAll(browser);
+    if (redis) {
+      rmSync(redis.dir, { recursive: true, force: true });
+    }
+  });
+
+  let onFirst; // a page of the first server
+  let onSecond; // a page of the second
+  let firstId;
+
+  it("shows a message posted on one server in a page of the other, with the same id", { timeout: testMs },
+     async () => {
+    onFirst = await openBoard(context, bases[0]);
+    onSecond = await openBoard(context, bases[1]);
+    firstId = await postFromPage(onFirst.page, "Ann", "hello across servers");
+    assert.match(firstId, /^[0-9a-v]{8}-1$/);
+    assert.equal(await messageId(onSecond.page, "hello across servers"), firstId);
+    assert.equal(await messageId(onFirst.page, "hello across servers"), firstId);
+    // Each server's /stats counts the topic's publishes, wherever they were made.
+    await waitForText(onSecond.page, "#published", /^1$/);
+  });
+
+  it("a page whose server was replaced by a new process resumes from Redis with nothing lost",
+     { timeout: testMs }, async () => {
+    const port = servers[1].port;
+    await stopProcess(servers[1]);
+    // Published while the second server is gone: only Redis holds it.
+    const missedId = await postFromPage(onFirst.page, "Ann", "posted while the second server was gone");
+    assert.equal(missedId, firstId.replace(/-1$/, "-2"), "the same epoch, the next offset");
+
+    servers[1] = await startClusterDemo(port);
+    assert.equal(await messageId(onSecond.page, "posted while the second server was gone"), missedId);
+    const reconnect = onSecond.subscriptions.at(-1);
+    assert.equal((await reconnect.allHeaders())["last-event-id"], firstId,
+                 "the page resumed after the last id it saw");
+    assert.equal(await onSecond.page.locator("#notices .notice.reset").count(), 0, "no reset: nothing was lost");
+
+    const id = await postFromPage(onSecond.page, "Bob", "from the new process");
+    assert.equal(id, firstId.replace(/-1$/, "-3"));
+    assert.equal(await messageId(onFirst.page, "from the new process"), id);
+    assert.deepEqual([...onFirst.errors, ...onSecond.errors], [], "no script errors in the pages");
   });
 });

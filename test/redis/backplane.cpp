@@ -89,6 +89,15 @@ struct Cluster {
     Node c;
 };
 
+/// Options that notice a Redis restart and reconnect within a few hundred ms.
+RedisBackplaneOptions quick_recovery()
+{
+    RedisBackplaneOptions options;
+    options.check_interval = 100ms;
+    options.reconnect_delay_max = 200ms;
+    return options;
+}
+
 /// What a publish on `node` fails with; none if it succeeds.
 asio::awaitable<boost::system::error_code> publish_failure(RedisBackplane& backplane, std::string data)
 {
@@ -140,6 +149,27 @@ BOOST_AUTO_TEST_CASE(a_publish_on_one_server_reaches_the_followers_of_every_serv
         BOOST_TEST((co_await on_a.read_events(1))[0] == event_text(second, "two"));
         BOOST_TEST((co_await on_b.read_events(1))[0] == event_text(second, "two"));
         BOOST_TEST((co_await on_c.read_events(1))[0] == event_text(second, "two"));
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(stats_count_the_topics_followed_on_this_server_and_every_server_s_publishes)
+{
+    Cluster cluster(server.port());
+    [[maybe_unused]] auto& [a, b, c] = cluster;
+    run([&]() -> asio::awaitable<void> {
+        co_await cluster.become_ready();
+        HttpClient on_a = co_await follow(a, "news");
+        co_await b.publish("news", "one");
+        co_await c.publish("news", "two");
+        co_await on_a.read_events(2);
+
+        const auto followed_on_a = co_await a.backplane().stats();
+        BOOST_REQUIRE(followed_on_a.size() == 1u);
+        const ssekit::TopicStats& news = followed_on_a.at("news");
+        BOOST_TEST(news.subscribers == 1u);
+        BOOST_TEST(news.published == 2u);
+        BOOST_TEST(news.replay_buffered == 2u);
+        BOOST_TEST((co_await b.backplane().stats()).empty()); // publishes only: follows nothing
     }());
 }
 
@@ -267,10 +297,7 @@ BOOST_AUTO_TEST_CASE(an_id_the_log_no_longer_holds_gets_reset_on_any_server)
 
 BOOST_AUTO_TEST_CASE(a_redis_restarted_without_its_data_means_a_new_epoch_and_a_reset_never_reused_ids)
 {
-    RedisBackplaneOptions options;
-    options.check_interval = 100ms;
-    options.reconnect_delay_max = 200ms;
-    Cluster cluster(server.port(), options);
+    Cluster cluster(server.port(), quick_recovery());
     [[maybe_unused]] auto& [a, b, c] = cluster;
     run([&]() -> asio::awaitable<void> {
         co_await cluster.become_ready();
@@ -296,6 +323,47 @@ BOOST_AUTO_TEST_CASE(a_redis_restarted_without_its_data_means_a_new_epoch_and_a_
         auto replay = co_await again.read_events(2);
         BOOST_TEST(replay[0] == "event: reset\ndata: " + before);
         BOOST_TEST(replay[1] == event_text(after, "after"));
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(a_redis_restarted_with_its_data_keeps_the_epoch_and_followers_lose_and_repeat_nothing)
+{
+    Cluster cluster(server.port(), quick_recovery());
+    [[maybe_unused]] auto& [a, b, c] = cluster;
+    run([&]() -> asio::awaitable<void> {
+        co_await cluster.become_ready();
+        HttpClient on_b = co_await follow(b, "news");
+        std::vector<std::string> ids;
+        std::vector<std::string> events;
+        auto publish = [&](std::string data) -> asio::awaitable<void> {
+            ids.push_back(co_await a.publish("news", data));
+            events.push_back(event_text(ids.back(), data));
+        };
+        for (int i = 0; i < 3; ++i)
+            co_await publish("before " + std::to_string(i));
+        BOOST_TEST(co_await on_b.read_events(3) == events);
+
+        {
+            ssekit::detail::RedisConnection admin(co_await asio::this_coro::executor);
+            co_await admin.connect("127.0.0.1", server.port());
+            BOOST_REQUIRE((co_await admin.command("SAVE")).is_status());
+        }
+        server.kill(); // dump.rdb stays in the server's directory
+        BOOST_TEST(co_await eventually([&] { return !a.backplane().ready() && !b.backplane().ready(); }, 5s));
+        server.restart(); // and is loaded
+        co_await cluster.become_ready();
+
+        for (int i = 0; i < 3; ++i)
+            co_await publish("after " + std::to_string(i));
+        BOOST_TEST(epoch_of(ids[3]) == epoch_of(ids[0]));
+        BOOST_TEST(ssekit::test::offset_of(ids[3]) == 4u);
+        // The same follower, never closed: the new events follow the old
+        // ones with no reset and no repeat in between.
+        BOOST_TEST(co_await on_b.read_events(3) == std::vector<std::string>(events.begin() + 3, events.end()));
+        // A client resuming after the first event, on the third server.
+        std::vector<std::string> resume{"Last-Event-ID: " + ids[0]};
+        HttpClient on_c = co_await follow(c, "news", resume);
+        BOOST_TEST(co_await on_c.read_events(5) == std::vector<std::string>(events.begin() + 1, events.end()));
     }());
 }
 
