@@ -69,6 +69,12 @@ bool TopicState::has_subscribers() const
     return subscribers_ > 0;
 }
 
+std::uint64_t TopicState::last_offset() const
+{
+    std::lock_guard lock(mutex_);
+    return log_.last_offset();
+}
+
 void TopicState::start_expiry()
 {
     if (!expiry_timer_ || expiry_armed_ || log_.empty())

@@ -56,6 +56,8 @@ struct TopicState : std::enable_shared_from_this<TopicState> {
     /// topic that learns its epoch from its first event).
     void restart_log(std::string epoch, std::uint64_t last_offset);
     bool has_subscribers() const;
+    /// The offset of the last event published or fed; 0 before the first.
+    std::uint64_t last_offset() const;
     void close();
 
     /// Registers `subscriber` (on `executor`, which must be the calling

@@ -38,8 +38,8 @@ TopicMirror::Read TopicMirror::load(std::string epoch, std::uint64_t last_offset
 TopicMirror::Read TopicMirror::on_live(ReceivedEvent received)
 {
     if (reading_) {
-        // Bounded like the log: past it, the read that runs, or the next
-        // gap, brings the rest from the stream.
+        // Bounded like the log: past it, events are not kept here, and
+        // release_waiting() asks for a catch-up from the stream instead.
         const std::size_t bytes = received.event->encoded().size() + received.epoch.size();
         if (waiting_bytes_ + bytes <= options_.replay_bytes) {
             waiting_bytes_ += bytes;
@@ -49,17 +49,17 @@ TopicMirror::Read TopicMirror::on_live(ReceivedEvent received)
         }
         return Read::nothing;
     }
-    if (epoch_.empty() && last_offset_ == 0) // the topic's first events
+    if (epoch_.empty() && last_offset() == 0) // the topic's first events
         rebase(received.epoch, 0);
     if (received.epoch != epoch_) {
         reading_ = true;
         return Read::reload;
     }
     const std::uint64_t offset = received.event->offset();
-    if (offset <= last_offset_)
+    const std::uint64_t last = last_offset();
+    if (offset <= last)
         return Read::nothing; // a read brought it already
-    if (offset == last_offset_ + 1) {
-        last_offset_ = offset;
+    if (offset == last + 1) {
         state_->feed(std::move(received.event));
         return Read::nothing;
     }
@@ -88,6 +88,8 @@ void TopicMirror::abandon_read() noexcept
     waiting_bytes_ = 0;
 }
 
+std::uint64_t TopicMirror::last_offset() const { return state_ ? state_->last_offset() : 0; }
+
 bool TopicMirror::unused() const
 {
     return topic_ && !reading_ && topic_.use_count() == 1 && !state_->has_subscribers();
@@ -102,12 +104,9 @@ void TopicMirror::close()
 void TopicMirror::feed(std::vector<ReceivedEvent> events)
 {
     for (ReceivedEvent& received : events) {
-        const std::uint64_t offset = received.event->offset();
-        if (offset <= last_offset_)
-            continue;
         // Past a gap the stream no longer holds, the state restarts its log.
-        last_offset_ = offset;
-        state_->feed(std::move(received.event));
+        if (received.event->offset() > last_offset())
+            state_->feed(std::move(received.event));
     }
 }
 
@@ -123,7 +122,6 @@ void TopicMirror::rebase(std::string epoch, std::uint64_t last_offset)
         topic_ = TopicAccess::make(state_);
     }
     epoch_ = std::move(epoch);
-    last_offset_ = last_offset;
 }
 
 TopicMirror::Read TopicMirror::release_waiting()

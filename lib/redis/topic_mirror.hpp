@@ -63,7 +63,8 @@ public:
     bool loaded() const noexcept { return topic_ != nullptr; }
     bool reading() const noexcept { return reading_; }
     const std::string& epoch() const noexcept { return epoch_; }
-    std::uint64_t last_offset() const noexcept { return last_offset_; }
+    /// The local topic's last offset: 0 before load().
+    std::uint64_t last_offset() const;
     /// Loaded, not reading, no follower, and nobody but this mirror holds the topic.
     bool unused() const;
     /// Ends the local topic's followers.
@@ -82,7 +83,6 @@ private:
     std::shared_ptr<TopicState> state_;
     std::shared_ptr<Topic> topic_;
     std::string epoch_;
-    std::uint64_t last_offset_ = 0;
     bool reading_ = true; // until load()
     std::vector<ReceivedEvent> waiting_;
     std::size_t waiting_bytes_ = 0;
