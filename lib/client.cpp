@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <exception>
 #include <stdexcept>
@@ -98,9 +99,15 @@ EventSource::EventSource(executor_type executor, std::string_view url, ClientOpt
         target_ += u.encoded_query();
     }
 
-    for (const auto& [name, value] : options_.headers)
+    if (options_.method.empty() || !std::all_of(options_.method.begin(), options_.method.end(),
+                                                 [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }))
+        throw std::invalid_argument("EventSource: method '" + options_.method + "' is not a word of letters");
+    for (const auto& [name, value] : options_.headers) {
         if (name.empty() || !is_header_text(name) || !is_header_text(value))
             throw std::invalid_argument("EventSource: header '" + name + "' holds CR, LF or NUL, or has no name");
+        if (boost::beast::iequals(name, "Content-Length") || boost::beast::iequals(name, "Transfer-Encoding"))
+            throw std::invalid_argument("EventSource: header '" + name + "' is the client's: it sends the body");
+    }
     if (!is_header_text(options_.last_event_id))
         throw std::invalid_argument("EventSource: last_event_id holds CR, LF or NUL");
     if (!options_.last_event_id.empty())
@@ -139,13 +146,17 @@ void EventSource::fail(error_code ec, const char* what)
 
 std::string EventSource::request_text() const
 {
-    std::string request = "GET " + target_ + " HTTP/1.1\r\nHost: " + host_header_ +
+    std::string request = options_.method + " " + target_ + " HTTP/1.1\r\nHost: " + host_header_ +
                           "\r\nAccept: text/event-stream\r\nCache-Control: no-store\r\n";
     if (!parser_.last_event_id().empty())
         request += "Last-Event-ID: " + parser_.last_event_id() + "\r\n";
     for (const auto& [name, value] : options_.headers)
         request += name + ": " + value + "\r\n";
+    // RFC 9110 8.6: a POST without a body still says so.
+    if (!options_.body.empty() || options_.method != "GET")
+        request += "Content-Length: " + std::to_string(options_.body.size()) + "\r\n";
     request += "\r\n";
+    request += options_.body;
     return request;
 }
 

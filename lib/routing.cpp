@@ -61,7 +61,17 @@ void Router::add(Route route)
 
 Router& Router::sse(std::string_view pattern, SseHandler handler, SseRouteOptions options)
 {
-    add(Route{.method = http::verb::get,
+    return sse(http::verb::get, pattern, std::move(handler), std::move(options));
+}
+
+Router& Router::sse(http::verb method, std::string_view pattern, SseHandler handler, SseRouteOptions options)
+{
+    // A stream answers a request that asks for one: GET (EventSource), or a
+    // POST whose body says what to stream. Others have no use for it.
+    if (method != http::verb::get && method != http::verb::post)
+        throw std::invalid_argument("an SSE route answers GET or POST, not " + std::string(http::to_string(method)) +
+                                    ": " + std::string(pattern));
+    add(Route{.method = method,
               .pattern = std::string(pattern),
               .segments = parse_pattern(pattern),
               .sse_handler = std::move(handler),

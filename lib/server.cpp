@@ -198,6 +198,13 @@ Server& Server::sse(std::string_view pattern, SseHandler handler, SseRouteOption
     return *this;
 }
 
+Server& Server::sse(boost::beast::http::verb method, std::string_view pattern, SseHandler handler,
+                    SseRouteOptions options)
+{
+    routes().sse(method, pattern, std::move(handler), std::move(options));
+    return *this;
+}
+
 Server& Server::sse(SseHandler handler, SseRouteOptions options)
 {
     routes().sse(std::move(handler), std::move(options));

@@ -259,6 +259,35 @@ BOOST_AUTO_TEST_CASE(post_to_sse_route_is_method_not_allowed_with_allow_get)
     BOOST_TEST(m.allow == "GET, HEAD, OPTIONS");
 }
 
+BOOST_AUTO_TEST_CASE(sse_route_added_for_post_answers_post_and_lists_only_post)
+{
+    ssekit::Router router;
+    router.sse(http::verb::post, "/generate", empty_stream);
+    BOOST_TEST(router.match(http::verb::post, "/generate").outcome == Outcome::sse);
+    auto get = router.match(http::verb::get, "/generate");
+    BOOST_TEST(get.outcome == Outcome::method_not_allowed);
+    BOOST_TEST(get.allow == "POST, OPTIONS");
+    BOOST_TEST(router.match(http::verb::head, "/generate").outcome == Outcome::method_not_allowed);
+}
+
+BOOST_AUTO_TEST_CASE(sse_routes_for_get_and_post_on_one_path_are_two_routes)
+{
+    ssekit::Router router;
+    router.sse(http::verb::get, "/generate", empty_stream);
+    router.sse(http::verb::post, "/generate", empty_stream);
+    BOOST_TEST(router.match(http::verb::get, "/generate").outcome == Outcome::sse);
+    BOOST_TEST(router.match(http::verb::post, "/generate").outcome == Outcome::sse);
+    BOOST_CHECK_THROW(router.sse(http::verb::post, "/generate", empty_stream), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(sse_route_for_another_method_than_get_or_post_throws_invalid_argument)
+{
+    ssekit::Router router;
+    BOOST_CHECK_THROW(router.sse(http::verb::put, "/generate", empty_stream), std::invalid_argument);
+    BOOST_CHECK_THROW(router.sse(http::verb::delete_, "/generate", empty_stream), std::invalid_argument);
+    BOOST_CHECK_THROW(router.sse(http::verb::head, "/generate", empty_stream), std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(fallback_sse_catches_any_unrouted_get_path)
 {
     ssekit::Router router;

@@ -30,7 +30,16 @@ struct ResponseReader;
     browser's `EventSource`.
 */
 struct ClientOptions {
-    /// Extra request headers, each {name, value}; no CR, LF or NUL.
+    /// The request's method: `GET` as a browser's EventSource, or `POST`
+    /// with a `body` for the streams that answer one (LLM APIs, MCP's
+    /// streamable HTTP). Letters only.
+    std::string method = "GET";
+    /// The request body, sent again on every reconnect (with
+    /// `Last-Event-ID` once an ID is known); `Content-Length` is set from it.
+    /// Say what it is with a `Content-Type` in `headers`.
+    std::string body{};
+    /// Extra request headers, each {name, value}; no CR, LF or NUL, and not
+    /// `Content-Length` or `Transfer-Encoding` (the client frames the body).
     std::vector<std::pair<std::string, std::string>> headers{};
     /// Sent as `Last-Event-ID` on the first request (resume a stream).
     std::string last_event_id{};
@@ -58,8 +67,9 @@ struct ClientOptions {
 /** A coroutine Server-Sent Events client that behaves as a browser's
     `EventSource` (WHATWG HTML, "Server-sent events", 9.2.2-9.2.4).
 
-    Connects to an `http://` URL, sends `Accept: text/event-stream` (plus
-    `Last-Event-ID` once an ID is known, and the extra headers), reads the
+    Connects to an `http://` URL, sends a GET (or the method and body of
+    `ClientOptions`) with `Accept: text/event-stream` (plus `Last-Event-ID`
+    once an ID is known, and the extra headers), reads the
     response with Beast's parser (chunked or ended by the close) and hands
     out its events one `co_await next()` at a time.
 

@@ -63,7 +63,8 @@ struct RouteMatch {
     `/rooms/{room}/events`. A parameter matches one whole, non-empty,
     percent-decoded segment; literal segments are compared with decoded
     segments too, so write them unencoded (`/a b`, not `/a%20b`). Routes are
-    tried in the order they were added; SSE routes answer `GET`. A `GET` that
+    tried in the order they were added; SSE routes answer `GET` (or `POST`,
+    when added for it). A `GET` that
     no route takes goes to the fallback SSE route, if one was set. Otherwise a
     path that some route matches with another method gets `405` with `Allow`,
     and a path no route matches gets `404`.
@@ -94,6 +95,17 @@ public:
         @throws std::invalid_argument for a malformed or duplicate pattern.
     */
     Router& sse(std::string_view pattern, SseHandler handler, SseRouteOptions options = {});
+
+    /** Adds an SSE endpoint at `pattern` for `method`: `verb::get`, or
+        `verb::post` for a stream that a request body starts (what LLM APIs
+        and MCP's streamable HTTP answer). The body, read whole before the
+        handler runs and bounded by `ServerOptions::max_body_bytes`, is
+        `session.call().body()`. `HEAD` is answered only for a GET route.
+        @throws std::invalid_argument for another method, or a malformed or
+        duplicate pattern.
+    */
+    Router& sse(boost::beast::http::verb method, std::string_view pattern, SseHandler handler,
+                SseRouteOptions options = {});
 
     /** Sets the SSE endpoint for every GET path that no other route matches. */
     Router& sse(SseHandler handler, SseRouteOptions options = {});

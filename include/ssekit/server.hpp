@@ -115,6 +115,10 @@ public:
 
     /// `routes().sse(pattern, ...)`: adds an SSE endpoint at `pattern`.
     Server& sse(std::string_view pattern, SseHandler handler, SseRouteOptions options = {});
+    /// `routes().sse(method, pattern, ...)`: an SSE endpoint for GET or POST
+    /// (the request body in `session.call().body()`).
+    Server& sse(boost::beast::http::verb method, std::string_view pattern, SseHandler handler,
+                SseRouteOptions options = {});
     /// `routes().sse(handler, ...)`: the SSE endpoint for GET paths no route matches.
     Server& sse(SseHandler handler, SseRouteOptions options = {});
     /// `routes().get(...)`: adds a plain GET route.

@@ -5,6 +5,10 @@
 //   $ sample-sse-cat http://127.0.0.1:8080/events --once
 //   {"event":"message","id":"","data":"this is SSE #0"}
 //   ...
+//
+// A stream that a POST starts (sample-tokens, LLM APIs):
+//
+//   $ sample-sse-cat --data '{"prompt": "hi"}' --once http://127.0.0.1:8080/generate
 
 #include <ssekit/client.hpp>
 
@@ -34,10 +38,13 @@ struct Arguments {
 
 void print_usage(std::ostream& out)
 {
-    out << "usage: sample-sse-cat URL [--header 'Name: value']... [--last-event-id ID] [--once]\n"
+    out << "usage: sample-sse-cat URL [--header 'Name: value']... [--last-event-id ID] [--data BODY]\n"
+        << "                          [--method METHOD] [--once]\n"
         << "Prints each event of the SSE stream at URL (http:// only) as one JSON line,\n"
         << "{\"event\":...,\"id\":...,\"data\":...}, and reconnects when the stream ends.\n\n"
         << "  --header 'Name: value'  an extra request header (repeatable)\n"
+        << "  --data BODY             send BODY with the request (and with each reconnect), as a POST\n"
+        << "  --method METHOD         the request's method (default GET, or POST with --data)\n"
         << "  --last-event-id ID      resume after event ID (sent as Last-Event-ID)\n"
         << "  --once                  stop at the end of the first stream\n"
         << "  --help                  show this text\n\n"
@@ -54,6 +61,8 @@ void print_usage(std::ostream& out)
 Arguments parse_command_line(int argc, char** argv)
 {
     Arguments args;
+    std::optional<std::string> method;
+    bool has_data = false; // --data '' posts an empty body, as curl -d '' does
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
@@ -62,12 +71,21 @@ Arguments parse_command_line(int argc, char** argv)
         }
         if (arg == "--once") {
             args.options.once = true;
-        } else if (arg == "--header" || arg == "--last-event-id") {
+        } else if (arg == "--header" || arg == "--last-event-id" || arg == "--data" || arg == "--method") {
             if (i + 1 == argc)
                 fail_usage(std::string(arg) + " needs a value");
             std::string value = argv[++i];
             if (arg == "--last-event-id") {
                 args.options.last_event_id = value;
+                continue;
+            }
+            if (arg == "--data") {
+                args.options.body = value;
+                has_data = true;
+                continue;
+            }
+            if (arg == "--method") {
+                method = value;
                 continue;
             }
             auto colon = value.find(':');
@@ -88,6 +106,7 @@ Arguments parse_command_line(int argc, char** argv)
     }
     if (args.url.empty())
         fail_usage("a URL is needed");
+    args.options.method = method.value_or(has_data ? "POST" : "GET");
     return args;
 }
 

@@ -19,7 +19,7 @@ using namespace ssekit::test;
 
 namespace {
 
-const char* const sample_names[] = {"events", "heartbeat", "json", "demo"};
+const char* const sample_names[] = {"events", "heartbeat", "json", "demo", "tokens"};
 
 } // namespace
 
@@ -72,17 +72,19 @@ BOOST_DATA_TEST_CASE(prints_usage_and_exits_2_on_zero_threads, data::make(sample
     BOOST_TEST(result.output.find("--threads wants a number from 1") != std::string::npos, result.output);
 }
 
-BOOST_AUTO_TEST_CASE(only_pubsub_takes_redis_and_only_as_host_and_port)
+BOOST_AUTO_TEST_CASE(only_pubsub_and_demo_take_redis_and_only_as_host_and_port)
 {
     auto events = run_to_end(sample_path("events"), {"--redis", "127.0.0.1:6379"});
     BOOST_TEST(events.exit_status == 2);
     BOOST_TEST(events.output.find("unknown argument '--redis'") != std::string::npos, events.output);
     if (!SSEKIT_SAMPLES_REDIS)
-        return; // built without hiredis: pubsub does not take it either
-    for (std::string bad : {"127.0.0.1", "127.0.0.1:0", ":6379", "127.0.0.1:http"}) {
-        auto pubsub = run_to_end(sample_path("pubsub"), {"--redis", bad});
-        BOOST_TEST(pubsub.exit_status == 2, bad);
-        BOOST_TEST(pubsub.output.find("--redis wants HOST:PORT") != std::string::npos, pubsub.output);
+        return; // built without hiredis: pubsub and demo do not take it either
+    for (std::string name : {"pubsub", "demo"}) {
+        for (std::string bad : {"127.0.0.1", "127.0.0.1:0", ":6379", "127.0.0.1:http"}) {
+            auto result = run_to_end(sample_path(name), {"--redis", bad});
+            BOOST_TEST(result.exit_status == 2, name << " " << bad);
+            BOOST_TEST(result.output.find("--redis wants HOST:PORT") != std::string::npos, result.output);
+        }
     }
 }
 

@@ -129,4 +129,13 @@ ProcessResult run_to_end(const std::string& path, const std::vector<std::string>
     return result;
 }
 
+std::vector<std::string> lines_of(const std::string& output)
+{
+    std::vector<std::string> lines;
+    std::istringstream in(output);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    return lines;
+}
+
 } // namespace ssekit::test

@@ -66,6 +66,9 @@ struct ProcessResult {
 ProcessResult run_to_end(const std::string& path, const std::vector<std::string>& args,
                          std::chrono::steady_clock::duration limit = std::chrono::seconds(10));
 
+/// The lines of a program's output, without their LFs.
+std::vector<std::string> lines_of(const std::string& output);
+
 } // namespace ssekit::test
 
 #endif

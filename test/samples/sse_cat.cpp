@@ -17,7 +17,6 @@
 
 #include <chrono>
 #include <csignal>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -26,15 +25,6 @@ namespace bp = boost::process;
 using namespace ssekit::test;
 
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text)
-{
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-        lines.push_back(line);
-    return lines;
-}
 
 std::string events_url(const SampleProcess& server)
 {
