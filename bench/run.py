@@ -14,6 +14,9 @@ key figure, evaluates the targets from the medians, and comes with an SVG
 plot and a JSON file holding every raw result (`--from-json` renders the
 report again from that file without running anything).
 
+--cluster adds the scenarios of several servers sharing their topics
+through Redis (bench/cluster.py), with a section of their own in the report.
+
 Python 3.11 standard library only: this runs on a bare Debian bookworm.
 """
 
@@ -40,6 +43,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
+
+# The --cluster part (several servers sharing topics through Redis); it
+# imports this module back, and uses it inside its functions only.
+import cluster
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "bench" / "results"
@@ -541,23 +548,30 @@ def run_one(settings: Settings, scenario: Scenario, spec: ServerSpec, repetition
         return record
     finally:
         server.stop()
-    record.update(exit_code=outcome.exit_code, result=outcome.result, stop_note=server.stop_note,
-                  elapsed_s=round(outcome.elapsed_s, 3))
-    if died is not None:
-        record["error"] = f"the server exited with code {died} during the run; {server.log_path}:\n" \
-                          f"{tail(server.log_path)}"
+    record["stop_note"] = server.stop_note
+    died_note = None if died is None else \
+        f"the server exited with code {died} during the run; {server.log_path}:\n{tail(server.log_path)}"
+    judge_run(record, outcome, died_note, scenario.timeout_s(), logs / f"{stem}-loadgen.log")
+    return record
+
+
+def judge_run(record: dict[str, Any], outcome: LoadgenOutcome, died_note: str | None, timeout_s: float,
+              loadgen_log: Path) -> None:
+    """A run's status and error from how its load generator ended; `died_note`
+    says which server process ended during the run, if one did."""
+    record.update(exit_code=outcome.exit_code, result=outcome.result, elapsed_s=round(outcome.elapsed_s, 3))
+    if died_note is not None:
+        record["error"] = died_note
     elif outcome.exit_code is None:
-        record["error"] = f"the load generator did not finish within {scenario.timeout_s():.0f} s " \
+        record["error"] = f"the load generator did not finish within {timeout_s:.0f} s " \
                           f"and was stopped:\n{outcome.stderr_tail}"
     elif outcome.exit_code not in (0, 1):
         record["error"] = f"the load generator failed with exit code {outcome.exit_code}:\n" \
                           f"{outcome.stderr_tail}"
     elif outcome.result is None:
-        record["error"] = "the load generator's last stdout line is not a JSON object:\n" \
-                          f"{tail(logs / f'{stem}-loadgen.log')}"
+        record["error"] = f"the load generator's last stdout line is not a JSON object:\n{tail(loadgen_log)}"
     else:
         record["status"] = "ok" if outcome.exit_code == 0 else "flagged"
-    return record
 
 
 def applicable(scenario: Scenario, specs: list[ServerSpec]) -> list[ServerSpec]:
@@ -1098,7 +1112,8 @@ def render_report(results: Results, svg_name: str | None, json_name: str) -> str
     lines = [f"# ssekit SSE benchmark, {machine['date']}, {machine['hostname']}", ""]
     if settings["quick"]:
         lines += ["**Quick run** (`--quick`: a smoke test of the pipeline with 1/100 of the subscribers and "
-                  "1/10 of the events or duration): these numbers say nothing about performance.", ""]
+                  "1/10 of the events or duration, 1/5 of the cluster's durations): these numbers say nothing "
+                  "about performance.", ""]
     pinning = ("each server pinned to CPU 0 and the load generator to CPU 1 (`taskset`)"
                if settings["server_cpu"] is not None else "not pinned")
     lines += [
@@ -1116,8 +1131,8 @@ def render_report(results: Results, svg_name: str | None, json_name: str) -> str
         "- Figures are medians over the runs that produced a result; p99 and RSS/connection also show "
         "[min–max]. lost / dup, connect errors and disconnects are totals over all runs. "
         "Server CPU is the server's CPU time over the run's wall time, as a share of one core.",
-        "- Servers (their command lines are in the JSON file):",
-        *[f"  - {s['label']}: {s['about']}" for s in results.servers],
+        *(["- Servers (their command lines are in the JSON file):",
+           *[f"  - {s['label']}: {s['about']}" for s in results.servers]] if results.servers else []),
         "",
     ]
     for scenario in results.scenarios:
@@ -1125,12 +1140,18 @@ def render_report(results: Results, svg_name: str | None, json_name: str) -> str
                   f"Key figure: {scenario.key_figure.title}.", "", *scenario_table(results, scenario), ""]
     if svg_name:
         lines += ["## Latency against subscribers", "", f"![latency]({svg_name})", ""]
-    checks = evaluate_targets(results)
+    cluster_part = results.document.get("cluster")
+    if cluster_part:
+        lines += cluster.render_section(cluster_part, machine, settings)
+    checks = evaluate_targets(results) if results.scenarios else []
+    if cluster_part:
+        checks += cluster.checks(cluster_part)
     met = sum(1 for c in checks if c.verdict == "met")
     judged = sum(1 for c in checks if c.verdict in ("met", "missed"))
-    lines += ["## Targets", "", f"{met} of {judged} judged conditions met (from the medians).", "",
-              *md_table(["Scenario", "Condition", "Measured", "Result"],
-                        [[c.target, c.condition, c.measured, c.verdict] for c in checks], right_from=99), ""]
+    if checks:
+        lines += ["## Targets", "", f"{met} of {judged} judged conditions met (from the medians).", "",
+                  *md_table(["Scenario", "Condition", "Measured", "Result"],
+                            [[c.target, c.condition, c.measured, c.verdict] for c in checks], right_from=99), ""]
     lines += failures_section(results)
     if results.notes:
         lines += ["## Notes", "", *[f"- {note}" for note in results.notes], ""]
@@ -1320,8 +1341,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--peers", action="store_true",
                         help="also run the epoll floor, Go, Rust hyper, Node.js and nginx+nchan")
     parser.add_argument("--repeat", type=positive_int, default=3, help="runs per scenario and server (default 3)")
-    parser.add_argument("--scenarios", type=scenario_list, default=list(STANDARD_SCENARIOS),
-                        help="comma-separated, from " + ",".join(s.key for s in STANDARD_SCENARIOS) + " (default all)")
+    parser.add_argument("--scenarios", type=scenario_list,
+                        help="comma-separated, from " + ",".join(s.key for s in STANDARD_SCENARIOS) +
+                             " (default all; none with --cluster)")
+    parser.add_argument("--cluster", action="store_true",
+                        help="the scenarios of three servers sharing topics through Redis, against one server "
+                             "and against nginx+nchan with Redis (instead of the standard scenarios, or beside "
+                             "those named with --scenarios)")
     parser.add_argument("--quick", action="store_true",
                         help="1/100 of the subscribers, 1/10 of the events or duration: a smoke test")
     parser.add_argument("--update-readme", action="store_true",
@@ -1329,6 +1355,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--from-json", type=Path, metavar="FILE",
                         help="run nothing: write the report again from a results JSON file")
     args = parser.parse_args(argv)
+    if args.scenarios is None:
+        args.scenarios = [] if args.cluster else list(STANDARD_SCENARIOS)
+    if args.update_readme and not args.scenarios:
+        parser.error("--update-readme puts the standard scenarios in README.md; none were chosen")
     if args.quick and args.update_readme:
         parser.error("--update-readme with --quick would put smoke-test numbers in README.md")
     return args
@@ -1365,10 +1395,13 @@ def benchmark(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
     server started."""
     build = args.build if args.build.is_absolute() else Path.cwd() / args.build
     server_cpu, loadgen_cpu, notes = choose_cpus()
-    specs = server_specs(build, args.peers)
+    specs = server_specs(build, args.peers) if args.scenarios else []
     # Only the servers some chosen scenario runs against need to be built.
     check_files(build, [spec for spec in specs if any(s.applies_to(spec.name) for s in args.scenarios)])
+    if args.cluster and (missing := cluster.needed_files(build)):
+        raise PipelineError("missing, build and install with ./dev bench --cluster: " + ", ".join(map(str, missing)))
     scenarios = [s.quick() if args.quick else s for s in args.scenarios]
+    cluster_scenarios = [s.quick() if args.quick else s for s in cluster.CLUSTER_SCENARIOS] if args.cluster else []
     settings = Settings(build, args.repeat, scenarios, server_cpu, loadgen_cpu)
     machine = machine_info()
     logs = build / "bench-logs" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -1376,21 +1409,28 @@ def benchmark(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
     for note in notes:
         say(f"note: {note}")
     estimate = sum((s.scheduled_s() + 3) * len(applicable(s, specs)) for s in scenarios) * args.repeat
-    say(f"{len(scenarios)} scenarios × {args.repeat} runs × up to {len(specs)} servers, about "
-        f"{max(1, round(estimate / 60))} min; logs in {logs}")
+    estimate += cluster.estimate_s(cluster_scenarios, args.repeat)
+    say(f"{len(scenarios)} scenarios × {args.repeat} runs × up to {len(specs)} servers"
+        + (f", and {len(cluster_scenarios)} cluster scenarios" if cluster_scenarios else "")
+        + f", about {max(1, round(estimate / 60))} min; logs in {logs}")
     records = run_all(settings, specs, logs)
+    load_before = os.getloadavg()
+    cluster_records = cluster.run_all(settings, cluster_scenarios, logs) if cluster_scenarios else []
     document = {
         "format": JSON_FORMAT,
         "machine": machine,
         "settings": {"build": str(build.relative_to(REPO) if build.is_relative_to(REPO) else build),
                      "buildtype": buildtype(build), "repeat": args.repeat, "quick": args.quick, "peers": args.peers,
-                     "server_cpu": server_cpu, "loadgen_cpu": loadgen_cpu, "logs": str(logs)},
+                     "server_cpu": server_cpu, "loadgen_cpu": loadgen_cpu, "logs": str(logs),
+                     "cluster": args.cluster},
         "scenarios": [dataclasses.asdict(s) for s in scenarios],
         "servers": [{"name": s.name, "label": s.label, "about": s.about, "role": s.role} for s in specs],
         "notes": notes,
         "runs": records,
     }
-    return document, not any(r.get("start_failed") for r in records)
+    if cluster_scenarios:
+        document["cluster"] = cluster.document_part(cluster_scenarios, cluster_records, load_before)
+    return document, not any(r.get("start_failed") for r in [*records, *cluster_records])
 
 
 def write_outputs(document: dict[str, Any], update: bool) -> Path:
@@ -1452,4 +1492,7 @@ def main(argv: Sequence[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # Run from the module `run`, the one bench/cluster.py imports, not from
+    # this __main__ copy: one PipelineError class, one set of functions.
+    import run
+    sys.exit(run.main(sys.argv[1:]))

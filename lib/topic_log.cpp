@@ -18,11 +18,18 @@ std::size_t log_bytes(const PublishedEvent& event) noexcept
 } // namespace
 
 // 40 random bits; the clock is mixed in for a random_device that is not.
+// Opening a random_device costs tens of microseconds (more in a VM, where it
+// asks the CPU what it offers) and every publish through the Redis backplane
+// draws an epoch, so each thread seeds a generator from one, once.
 std::string new_epoch()
 {
-    std::random_device device;
-    std::uint64_t bits = (std::uint64_t{device()} << 32) ^ device() ^
-                         static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+    thread_local std::mt19937_64 generator = [] {
+        std::random_device device;
+        std::seed_seq seed{device(), device(), device(), device()};
+        return std::mt19937_64(seed);
+    }();
+    std::uint64_t bits =
+        generator() ^ static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
     static constexpr std::string_view digits = "0123456789abcdefghijklmnopqrstuv";
     std::string epoch(8, '0');
     for (char& c : epoch) {

@@ -3,6 +3,7 @@
 #include "payload.hpp"
 #include "target.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -24,14 +25,15 @@ struct ModeRules {
 const std::map<std::string_view, ModeRules>& mode_rules()
 {
     static const std::map<std::string_view, ModeRules> rules{
+        // --url is required unless --publish-url and --subscribe-url stand in for it.
         {"fanout",
-         {{"url", "topic", "subscribers", "events", "rate", "payload", "sources", "server-pid", "label",
-           "drain-timeout", "probes", "probe-interval"},
-          {"url", "subscribers", "events", "rate"}}},
+         {{"url", "publish-url", "subscribe-url", "topic", "subscribers", "events", "rate", "payload", "sources",
+           "server-pid", "label", "drain-timeout", "probes", "probe-interval"},
+          {"subscribers", "events", "rate"}}},
         {"throughput",
-         {{"url", "topic", "subscribers", "publishers", "duration", "payload", "sources", "server-pid", "label",
-           "drain-timeout"},
-          {"url", "subscribers", "publishers", "duration"}}},
+         {{"url", "publish-url", "subscribe-url", "topic", "subscribers", "publishers", "duration", "payload",
+           "sources", "server-pid", "label", "drain-timeout"},
+          {"subscribers", "publishers", "duration"}}},
         {"idle", {{"url", "topic", "subscribers", "server-pid", "settle", "sources", "label"},
                   {"url", "subscribers", "server-pid"}}},
         {"replay",
@@ -73,15 +75,30 @@ double seconds_value(std::string_view name, std::string_view text, bool zero_all
     return value;
 }
 
+// The options that may be given more than once, each adding a value.
+bool is_repeatable(std::string_view name)
+{
+    return name == "server-pid" || name == "publish-url" || name == "subscribe-url";
+}
+
+std::string checked_url(std::string_view name, std::string_view value)
+{
+    try {
+        parse_target(value);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError("--" + std::string(name) + " " + e.what());
+    }
+    return std::string(value);
+}
+
 void set_option(LoadOptions& options, std::string_view name, std::string_view value)
 {
     if (name == "url") {
-        options.url = value;
-        try {
-            parse_target(value);
-        } catch (const std::invalid_argument& e) {
-            throw UsageError(e.what());
-        }
+        options.url = checked_url(name, value);
+    } else if (name == "publish-url") {
+        options.publish_urls.push_back(checked_url(name, value));
+    } else if (name == "subscribe-url") {
+        options.subscribe_urls.push_back(checked_url(name, value));
     } else if (name == "topic") {
         if (!is_valid_topic(value))
             throw UsageError("--topic wants letters, digits, '-', '.', '_' or '~', not '" + std::string(value) + "'");
@@ -159,21 +176,33 @@ LoadOptions parse_command_line(const std::vector<std::string>& args)
         } else {
             throw UsageError("--" + std::string(name) + " wants a value");
         }
-        if (!seen.insert(*allowed).second && name != "server-pid")
+        if (!seen.insert(*allowed).second && !is_repeatable(name))
             throw UsageError("--" + std::string(name) + " given twice");
         set_option(options, name, value);
     }
     for (std::string_view name : mode->second.required)
         if (!seen.contains(name))
             throw UsageError(args[0] + " needs --" + std::string(name));
+    if (options.url.empty()) {
+        if (options.publish_urls.empty() || options.subscribe_urls.empty())
+            throw UsageError(args[0] + " needs --url, or --publish-url and --subscribe-url");
+        options.url = options.publish_urls.front();
+    }
+    if (options.publish_urls.empty())
+        options.publish_urls.push_back(options.url);
+    if (options.subscribe_urls.empty())
+        options.subscribe_urls.push_back(options.url);
     if (seen.contains("probe-interval") && !seen.contains("probes"))
         throw UsageError("--probe-interval needs --probes");
 
+    // The subscribers' servers decide whether other loopback sources reach them.
+    const bool loopback = std::all_of(options.subscribe_urls.begin(), options.subscribe_urls.end(),
+                                      [](const std::string& url) { return parse_target(url).loopback; });
     if (options.sources == 0)
         options.sources = default_sources(options.subscribers);
-    else if (options.sources > 1 && !parse_target(options.url).loopback)
-        throw UsageError("--sources above 1 needs a server on 127.0.0.0/8");
-    if (!parse_target(options.url).loopback)
+    else if (options.sources > 1 && !loopback)
+        throw UsageError("--sources above 1 needs every subscriber's server on 127.0.0.0/8");
+    if (!loopback)
         options.sources = 1;
     return options;
 }
@@ -205,9 +234,10 @@ std::string usage_text()
     return R"(Usage:
   ssekit-loadgen fanout     --url http://127.0.0.1:PORT [--topic NAME] --subscribers N --events M --rate R
                             [--payload B] [--sources K] [--server-pid PID]... [--label TEXT] [--drain-timeout SECONDS]
-                            [--probes P [--probe-interval SECONDS]]
+                            [--probes P [--probe-interval SECONDS]] [--publish-url URL]... [--subscribe-url URL]...
   ssekit-loadgen throughput --url ... [--topic NAME] --subscribers S --publishers K --duration SECONDS
                             [--payload B] [--sources K] [--server-pid PID]... [--label TEXT] [--drain-timeout SECONDS]
+                            [--publish-url URL]... [--subscribe-url URL]...
   ssekit-loadgen idle       --url ... [--topic NAME] --subscribers N --server-pid PID... [--settle SECONDS]
                             [--sources K] [--label TEXT]
   ssekit-loadgen replay     --url ... [--topic NAME] --subscribers N --events M --live-events L --rate R
@@ -238,6 +268,13 @@ publishes the body of POST /pub/{topic} to the topic's subscribers.
                      may be given more than once
   --drain-timeout S  stop waiting for deliveries after S seconds without one (default 10)
   --settle S         idle: seconds to wait before reading the RSS (default 2)
+  --publish-url URL  fanout, throughput: publisher p posts to the (p mod count)-th
+                     of these URLs; may be given more than once (default --url)
+  --subscribe-url URL
+                     fanout, throughput: subscriber i follows the topic on the
+                     (i mod count)-th of these URLs, and probes go to the first:
+                     servers that share topics (default --url); --url may then
+                     be left out when --publish-url is given
   --probes P         fanout: while publishing, open P new connections, one every
                      --probe-interval seconds (default 0.1), each timing its
                      GET /sub/{topic} from writing the request to the whole

@@ -14,7 +14,13 @@ enum class Mode { fanout, throughput, idle, replay, logs };
 
 struct LoadOptions {
     Mode mode{};
+    /// The server; with --publish-url and --subscribe-url only, the first publish URL.
     std::string url{};
+    /// fanout, throughput: publisher p posts to publish_urls[p % size] and
+    /// subscriber i follows subscribe_urls[i % size] (servers sharing their
+    /// topics, through Redis for instance). Each is {url} when not given.
+    std::vector<std::string> publish_urls{};
+    std::vector<std::string> subscribe_urls{};
     /// Empty: a name unique to this run, so nothing from earlier runs is replayed.
     std::string topic{};
     std::uint32_t subscribers{};

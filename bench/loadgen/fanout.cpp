@@ -4,6 +4,8 @@
 // reached shows when the server cannot keep up. That rate is taken from
 // writing the first POST to the last answer: M publishes, each a round trip.
 // With --probes, new connections time their response head meanwhile.
+// Subscribers may be spread over several servers (--subscribe-url) and the
+// publisher post to another (--publish-url): servers sharing their topics.
 
 #include "modes.hpp"
 
@@ -21,11 +23,12 @@ Report run_fanout(const LoadOptions& options)
 {
     RunContext run(options);
     const auto usage_start = read_server_usage(options);
-    SubscriberPool pool(run.loop, run.target, subscribe_request(run.target, run.topic), pool_options(options, 1));
-    Publisher publisher(run.loop, run.target, run.topic, options.payload);
+    SubscriberPool pool(run.loop, subscribe_endpoints(run), pool_options(options, 1));
+    Publisher publisher(run.loop, publish_target(run, 0), run.topic, options.payload);
     std::optional<HeadProber> prober;
+    const Target& probe_target = run.subscribe_targets.front();
     if (options.probes > 0)
-        prober.emplace(run.loop, run.target, subscribe_request(run.target, run.topic),
+        prober.emplace(run.loop, probe_target, subscribe_request(probe_target, run.topic),
                        HeadProberOptions{.count = options.probes,
                                          .interval_ns = static_cast<std::int64_t>(options.probe_interval_s * 1e9)});
 

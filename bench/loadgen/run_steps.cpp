@@ -19,13 +19,38 @@ constexpr std::int64_t warm_up_period_ns = 1 * ns_per_s;
 // How long the loop sleeps at most when nothing is due: ticks stay regular.
 constexpr std::int64_t idle_wait_ns = 50 * ns_per_ms;
 
+std::vector<Target> parse_targets(const std::vector<std::string>& urls, const std::string& fallback)
+{
+    std::vector<Target> targets;
+    for (const auto& url : urls)
+        targets.push_back(parse_target(url));
+    if (targets.empty())
+        targets.push_back(parse_target(fallback));
+    return targets;
+}
+
 } // namespace
 
 RunContext::RunContext(const LoadOptions& load_options)
     : options(load_options),
       target(parse_target(load_options.url)),
+      publish_targets(parse_targets(load_options.publish_urls, load_options.url)),
+      subscribe_targets(parse_targets(load_options.subscribe_urls, load_options.url)),
       topic(load_options.topic.empty() ? unique_topic() : load_options.topic)
 {
+}
+
+std::vector<SubscribeEndpoint> subscribe_endpoints(const RunContext& run)
+{
+    std::vector<SubscribeEndpoint> endpoints;
+    for (const Target& target : run.subscribe_targets)
+        endpoints.push_back(SubscribeEndpoint{.target = target, .request = subscribe_request(target, run.topic)});
+    return endpoints;
+}
+
+const Target& publish_target(const RunContext& run, std::uint32_t index)
+{
+    return run.publish_targets[index % run.publish_targets.size()];
 }
 
 std::string unique_topic()

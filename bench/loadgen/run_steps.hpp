@@ -29,6 +29,9 @@ struct RunContext {
 
     const LoadOptions& options;
     Target target;
+    /// From --publish-url and --subscribe-url: {target} when not given.
+    std::vector<Target> publish_targets;
+    std::vector<Target> subscribe_targets;
     std::string topic;
     EpollLoop loop;
     ProgressLine progress;
@@ -36,6 +39,12 @@ struct RunContext {
 
 /// "bench" + PID + the time: a topic no earlier run used.
 std::string unique_topic();
+
+/// Every subscribe target with its GET /sub/{topic}: subscribers spread over them.
+std::vector<SubscribeEndpoint> subscribe_endpoints(const RunContext& run);
+
+/// The target publisher `index` posts to: publishers spread over the publish targets.
+const Target& publish_target(const RunContext& run, std::uint32_t index);
 
 /// The subscriber pool's settings for this run.
 SubscriberPoolOptions pool_options(const LoadOptions& options, std::uint32_t publishers);

@@ -29,7 +29,7 @@ void Subscriber::start_attempt(std::int64_t now_ns)
     attempt_started_ns_ = now_ns;
     request_sent_ = 0;
     response_.emplace([this](const ssekit::ReceivedEvent& event) { on_event(event); }, pool_.parser_options_);
-    fd_ = start_connect(pool_.target_.address, pool_.source_for(index_));
+    fd_ = start_connect(pool_.endpoint_for(index_).target.address, pool_.source_for(index_));
     if (fd_ < 0) {
         state_ = State::connecting; // so the failure counts as this attempt's
         lose_connection(std::string("connect: ") + std::strerror(errno));
@@ -63,7 +63,7 @@ void Subscriber::on_io(std::uint32_t events)
         if (state_ != State::awaiting_head)
             return;
     }
-    if (state_ == State::awaiting_head && request_sent_ < pool_.request_.size()) {
+    if (state_ == State::awaiting_head && request_sent_ < pool_.endpoint_for(index_).request.size()) {
         send_request();
         if (state_ != State::awaiting_head)
             return;
@@ -86,7 +86,7 @@ void Subscriber::finish_connect()
 void Subscriber::send_request()
 {
     // On would_block, EPOLLOUT resumes.
-    if (send_rest(fd_, pool_.request_, request_sent_) == SendOutcome::failed) {
+    if (send_rest(fd_, pool_.endpoint_for(index_).request, request_sent_) == SendOutcome::failed) {
         lose_connection(std::string("send: ") + std::strerror(errno));
         return;
     }

@@ -24,9 +24,14 @@ ssekit::ParserOptions parser_options_for(std::size_t payload_bytes)
 
 SubscriberPool::SubscriberPool(EpollLoop& loop, const Target& target, std::string request,
                                SubscriberPoolOptions options)
+    : SubscriberPool(loop, {SubscribeEndpoint{.target = target, .request = std::move(request)}}, options)
+{
+}
+
+SubscriberPool::SubscriberPool(EpollLoop& loop, std::vector<SubscribeEndpoint> endpoints,
+                               SubscriberPoolOptions options)
     : loop_(loop),
-      target_(target),
-      request_(std::move(request)),
+      endpoints_(std::move(endpoints)),
       options_(options),
       parser_options_(parser_options_for(options.payload_bytes)),
       read_buffer_(read_buffer_bytes)

@@ -20,6 +20,12 @@
 
 namespace ssekit::loadgen {
 
+/// A server the subscribers follow the topic on, and the request they send it.
+struct SubscribeEndpoint {
+    Target target{};
+    std::string request{};
+};
+
 struct SubscriberPoolOptions {
     std::uint32_t count{};
     /// Publisher ids 0..publishers-1 are counted; others are unparsed.
@@ -41,6 +47,8 @@ struct SubscriberPoolOptions {
 class SubscriberPool {
 public:
     SubscriberPool(EpollLoop& loop, const Target& target, std::string request, SubscriberPoolOptions options);
+    /// Subscriber i connects to endpoints[i % endpoints.size()] (not empty).
+    SubscriberPool(EpollLoop& loop, std::vector<SubscribeEndpoint> endpoints, SubscriberPoolOptions options);
     ~SubscriberPool();
 
     SubscriberPool(const SubscriberPool&) = delete;
@@ -102,6 +110,10 @@ private:
     };
 
     const sockaddr_in* source_for(std::uint32_t index) const noexcept;
+    const SubscribeEndpoint& endpoint_for(std::uint32_t index) const noexcept
+    {
+        return endpoints_[index % endpoints_.size()];
+    }
     void start_connects(std::int64_t now_ns);
     void time_out_attempts(std::int64_t now_ns);
 
@@ -113,8 +125,7 @@ private:
     void give_up(Subscriber& subscriber, const std::string& why);
 
     EpollLoop& loop_;
-    const Target& target_;
-    const std::string request_;
+    const std::vector<SubscribeEndpoint> endpoints_;
     const SubscriberPoolOptions options_;
     const ssekit::ParserOptions parser_options_;
     std::vector<sockaddr_in> sources_;

@@ -16,7 +16,7 @@ namespace {
 
 [[noreturn]] void bad_url(std::string_view url, std::string_view why)
 {
-    throw std::invalid_argument("--url '" + std::string(url) + "': " + std::string(why));
+    throw std::invalid_argument("'" + std::string(url) + "': " + std::string(why));
 }
 
 } // namespace

@@ -1,6 +1,8 @@
 // throughput: K publisher connections, each publishing back to back
 // (closed loop) for the duration; the subscribers' deliveries per second
-// show how much the server fans out when pushed.
+// show how much the server fans out when pushed. Publishers and
+// subscribers may be spread over servers that share their topics
+// (--publish-url, --subscribe-url).
 
 #include "modes.hpp"
 
@@ -17,11 +19,11 @@ Report run_throughput(const LoadOptions& options)
 {
     RunContext run(options);
     const auto usage_start = read_server_usage(options);
-    SubscriberPool pool(run.loop, run.target, subscribe_request(run.target, run.topic),
-                        pool_options(options, options.publishers));
+    SubscriberPool pool(run.loop, subscribe_endpoints(run), pool_options(options, options.publishers));
     std::vector<std::unique_ptr<Publisher>> publishers;
     for (std::uint32_t p = 0; p < options.publishers; ++p)
-        publishers.push_back(std::make_unique<Publisher>(run.loop, run.target, run.topic, options.payload));
+        publishers.push_back(
+            std::make_unique<Publisher>(run.loop, publish_target(run, p), run.topic, options.payload));
 
     connect_subscribers(run, pool);
     warm_up(run, pool, *publishers[0]);

@@ -46,6 +46,42 @@ BOOST_AUTO_TEST_CASE(fanout_takes_head_probes)
     BOOST_TEST(without.probes == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(publish_and_subscribe_urls_default_to_the_url)
+{
+    auto options = parse_command_line(
+        Args{"fanout", "--url", "http://127.0.0.1:8080", "--subscribers=1", "--events", "1", "--rate", "1"});
+    BOOST_TEST(options.publish_urls == (std::vector<std::string>{"http://127.0.0.1:8080"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(options.subscribe_urls == (std::vector<std::string>{"http://127.0.0.1:8080"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(subscribers_spread_over_every_subscribe_url_given)
+{
+    auto options = parse_command_line(Args{"fanout", "--publish-url", "http://127.0.0.1:8081", "--subscribe-url",
+                                           "http://127.0.0.1:8082", "--subscribe-url=http://127.0.0.1:8083",
+                                           "--subscribers=1000", "--events", "2000", "--rate", "200"});
+    BOOST_TEST(options.publish_urls == (std::vector<std::string>{"http://127.0.0.1:8081"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(options.subscribe_urls ==
+                   (std::vector<std::string>{"http://127.0.0.1:8082", "http://127.0.0.1:8083"}),
+               boost::test_tools::per_element());
+    // Without --url, the first publish URL stands for the server.
+    BOOST_TEST(options.url == "http://127.0.0.1:8081");
+}
+
+BOOST_AUTO_TEST_CASE(throughput_publishers_take_several_publish_urls_beside_the_url)
+{
+    auto options = parse_command_line(Args{"throughput", "--url", "http://127.0.0.1:8081", "--publish-url",
+                                           "http://127.0.0.1:8081", "--publish-url", "http://127.0.0.1:8082",
+                                           "--subscribers", "10", "--publishers", "4", "--duration", "10"});
+    BOOST_TEST(options.url == "http://127.0.0.1:8081");
+    BOOST_TEST(options.publish_urls == (std::vector<std::string>{"http://127.0.0.1:8081", "http://127.0.0.1:8082"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(options.subscribe_urls == (std::vector<std::string>{"http://127.0.0.1:8081"}),
+               boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(replay_reads_the_storm_and_its_live_events)
 {
     auto options = parse_command_line(Args{"replay", "--url", "http://127.0.0.1:8080", "--subscribers", "1000",
@@ -138,6 +174,24 @@ BOOST_DATA_TEST_CASE(bad_command_lines_are_usage_errors,
                           "1"},
                          {"logs", "--url", "http://127.0.0.1:1", "--topics", "2", "--events", "3", "--server-pid",
                           "1", "--subscribers", "5"},
+                         // Without --url, both --publish-url and --subscribe-url are needed.
+                         {"fanout", "--subscribers", "1", "--events", "1", "--rate", "1"},
+                         {"fanout", "--publish-url", "http://127.0.0.1:1", "--subscribers", "1", "--events", "1",
+                          "--rate", "1"},
+                         {"throughput", "--subscribe-url", "http://127.0.0.1:1", "--subscribers", "1",
+                          "--publishers", "1", "--duration", "1"},
+                         {"fanout", "--publish-url", "http://127.0.0.1:1", "--subscribe-url", "https://127.0.0.1:2",
+                          "--subscribers", "1", "--events", "1", "--rate", "1"},
+                         {"fanout", "--publish-url", "ftp://127.0.0.1:1", "--subscribe-url", "http://127.0.0.1:2",
+                          "--subscribers", "1", "--events", "1", "--rate", "1"},
+                         {"fanout", "--publish-url", "http://127.0.0.1:1", "--subscribe-url", "http://127.0.0.1:2",
+                          "--subscribe-url", "http://10.0.0.1:3", "--subscribers", "1", "--events", "1", "--rate",
+                          "1", "--sources", "2"},
+                         // Only the modes that publish while subscribers follow spread them.
+                         {"idle", "--url", "http://127.0.0.1:1", "--subscribers", "1", "--server-pid", "1",
+                          "--subscribe-url", "http://127.0.0.1:2"},
+                         {"replay", "--url", "http://127.0.0.1:1", "--subscribers", "1", "--events", "5",
+                          "--live-events", "1", "--rate", "1", "--publish-url", "http://127.0.0.1:2"},
                      }),
                      args)
 {

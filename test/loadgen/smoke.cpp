@@ -135,6 +135,23 @@ BOOST_AUTO_TEST_CASE(throughput_delivers_what_was_published)
     BOOST_TEST(number(run.report, "lost") == 0);
 }
 
+BOOST_AUTO_TEST_CASE(publishers_and_subscribers_spread_over_the_urls_given)
+{
+    // One server under two names: every subscriber, whichever URL it took,
+    // gets what every publisher posted.
+    SampleProcess sample(sample_path("pubsub"));
+    const std::string port = std::to_string(sample.port());
+    auto run = run_loadgen(sample, {"throughput", "--subscribers", "4", "--publishers", "2", "--duration", "1",
+                                    "--publish-url", "http://localhost:" + port, "--publish-url",
+                                    "http://127.0.0.1:" + port, "--subscribe-url", "http://127.0.0.1:" + port,
+                                    "--subscribe-url", "http://localhost:" + port});
+    BOOST_TEST_INFO("output: " << run.output);
+    BOOST_TEST(run.exit_status == 0);
+    BOOST_TEST_REQUIRE(!run.report.empty());
+    BOOST_TEST(number(run.report, "expected") == 4 * number(run.report, "publishes"));
+    BOOST_TEST(number(run.report, "delivered") == number(run.report, "expected"));
+}
+
 BOOST_AUTO_TEST_CASE(idle_reports_the_rss_per_connection)
 {
     SampleProcess sample(sample_path("pubsub"));
