@@ -19,7 +19,7 @@ using namespace ssekit::test;
 
 namespace {
 
-const char* const sample_names[] = {"events", "heartbeat", "json", "demo", "tokens"};
+const char* const sample_names[] = {"events", "heartbeat", "json", "demo", "tokens", "chat"};
 
 } // namespace
 
