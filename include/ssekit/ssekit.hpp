@@ -7,6 +7,7 @@
 #include <ssekit/error.hpp>
 #include <ssekit/event.hpp>
 #include <ssekit/event_stream_parser.hpp>
+#include <ssekit/features.hpp>
 #include <ssekit/request.hpp>
 #include <ssekit/response.hpp>
 #include <ssekit/routing.hpp>
