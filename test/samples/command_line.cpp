@@ -19,7 +19,7 @@ using namespace ssekit::test;
 
 namespace {
 
-const char* const sample_names[] = {"events", "heartbeat", "json", "demo", "tokens", "chat"};
+const char* const sample_names[] = {"events", "heartbeat", "json", "demo", "tokens", "chat", "jobs"};
 
 } // namespace
 
