@@ -121,6 +121,10 @@ public:
                 SseRouteOptions options = {});
     /// `routes().sse(handler, ...)`: the SSE endpoint for GET paths no route matches.
     Server& sse(SseHandler handler, SseRouteOptions options = {});
+    /// `routes().cors(options)`: lets pages of other origins read the responses of every route.
+    Server& cors(CorsOptions options);
+    /// `routes().cors(pattern, options)`: the CORS policy of the paths `pattern` matches.
+    Server& cors(std::string_view pattern, CorsOptions options);
     /// `routes().get(...)`: adds a plain GET route.
     template <class F>
     Server& get(std::string_view pattern, F&& handler)

@@ -3,6 +3,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <csignal>
 #include <cstdlib>
@@ -15,7 +16,8 @@ namespace {
 
 void print_usage(std::ostream& out, std::string_view program, std::string_view about, ExtraOptions extra)
 {
-    out << "usage: " << program << " [--host HOST] [--port PORT] [--threads N] [--max-connections N]"
+    out << "usage: " << program << " [--host HOST] [--port PORT] [--threads N] [--max-connections N]\n"
+        << std::string(program.size() + 7, ' ') << " [--cors-origin ORIGIN]..."
         << (extra.redis ? " [--redis HOST:PORT]" : "") << "\n"
         << about << "\n\n"
         << "  --host HOST          address to listen on (default 127.0.0.1)\n"
@@ -23,6 +25,8 @@ void print_usage(std::ostream& out, std::string_view program, std::string_view a
         << "  --threads N          threads serving connections (default 1)\n"
         << "  --max-connections N  open connections before 503 (default " << ServerOptions{}.max_connections
         << ")\n";
+    out << "  --cors-origin ORIGIN pages of ORIGIN (http://host:port) may read every route, cookies\n"
+        << "                       included (repeatable); * lets any page read them, without cookies\n";
     if (extra.redis)
         out << "  --redis HOST:PORT    share topics with other servers through this Redis\n";
     out << "  --help               show this text\n\n"
@@ -75,7 +79,7 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program, 
         if (name.size() < arg.size())
             value = arg.substr(name.size() + 1);
         if (name != "--host" && name != "--port" && name != "--threads" && name != "--max-connections" &&
-            !(extra.redis && name == "--redis"))
+            name != "--cors-origin" && !(extra.redis && name == "--redis"))
             fail_usage("unknown argument '" + std::string(arg) + "'");
         if (!value) {
             if (i + 1 == argc)
@@ -98,6 +102,10 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program, 
             command_line.port = static_cast<std::uint16_t>(number(0, 65535));
         } else if (name == "--threads") {
             command_line.threads = number(1, 1024);
+        } else if (name == "--cors-origin") {
+            if (value->empty())
+                fail_usage("--cors-origin needs an origin, such as http://127.0.0.1:3000, or *");
+            command_line.cors_origins.emplace_back(*value);
         } else if (name == "--redis") {
             const std::size_t colon = value->rfind(':');
             const auto port = colon == std::string_view::npos ? std::nullopt
@@ -115,6 +123,15 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program, 
 
 int serve(Server& server, const CommandLine& command_line)
 {
+    if (!command_line.cors_origins.empty()) {
+        // Cookies only for origins named: with `*` any page could read a
+        // user's streams with the user's cookies.
+        const bool any = std::find(command_line.cors_origins.begin(), command_line.cors_origins.end(), "*") !=
+                         command_line.cors_origins.end();
+        server.cors(CorsOptions{.origins = command_line.cors_origins,
+                                .credentials = !any,
+                                .allow_headers = {"Content-Type"}});
+    }
     boost::asio::ip::tcp::endpoint endpoint;
     try {
         endpoint = server.listen(command_line.host, command_line.port);

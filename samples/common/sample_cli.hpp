@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ssekit::samples {
 
@@ -23,6 +24,9 @@ struct CommandLine {
     /// empty host: not given.
     std::string redis_host;
     std::uint16_t redis_port = 6379;
+    /// `--cors-origin ORIGIN`, repeatable: the origins whose pages may read
+    /// every route (`*`: any).
+    std::vector<std::string> cors_origins;
 
     /// The server's options with the limits given on the command line.
     ServerOptions server_options() const;
@@ -34,8 +38,9 @@ struct ExtraOptions {
     bool redis = false;
 };
 
-/** Reads `--host HOST`, `--port N`, `--threads N` and `--max-connections N`
-    (also written `--name=value`), and those of `extra`.
+/** Reads `--host HOST`, `--port N`, `--threads N`, `--max-connections N`
+    and `--cors-origin ORIGIN` (also written `--name=value`), and those of
+    `extra`.
 
     `--help` prints the usage text to stdout and exits 0; anything else it
     does not understand prints the usage text to stderr and exits 2.
@@ -46,7 +51,8 @@ struct ExtraOptions {
 CommandLine parse_command_line(int argc, char** argv, std::string_view program, std::string_view about,
                                ExtraOptions extra = {});
 
-/** Listens where `command_line` says, prints `listening on http://HOST:PORT`
+/** Sets the CORS policy `--cors-origin` asked for, listens where
+    `command_line` says, prints `listening on http://HOST:PORT`
     (the bound port) as the first line of stdout, and serves on
     `command_line.threads` threads until SIGINT or SIGTERM.
 
