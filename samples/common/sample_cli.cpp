@@ -1,5 +1,7 @@
 #include "sample_cli.hpp"
 
+#include <ssekit/stream_token.hpp>
+
 #include <boost/asio/signal_set.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -7,6 +9,8 @@
 #include <charconv>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <optional>
 
@@ -18,7 +22,8 @@ void print_usage(std::ostream& out, std::string_view program, std::string_view a
 {
     out << "usage: " << program << " [--host HOST] [--port PORT] [--threads N] [--max-connections N]\n"
         << std::string(program.size() + 7, ' ') << " [--cors-origin ORIGIN]..."
-        << (extra.redis ? " [--redis HOST:PORT]" : "") << "\n"
+        << (extra.redis ? " [--redis HOST:PORT]" : "") << (extra.token_secret ? " [--token-secret FILE]" : "")
+        << "\n"
         << about << "\n\n"
         << "  --host HOST          address to listen on (default 127.0.0.1)\n"
         << "  --port PORT          port to listen on, 0 for any free port (default 8080)\n"
@@ -29,6 +34,9 @@ void print_usage(std::ostream& out, std::string_view program, std::string_view a
         << "                       included (repeatable); * lets any page read them, without cookies\n";
     if (extra.redis)
         out << "  --redis HOST:PORT    share topics with other servers through this Redis\n";
+    if (extra.token_secret)
+        out << "  --token-secret FILE  subscriptions need a stream token signed with FILE's bytes\n"
+            << "                       (32 or more); POST /token/{topic} issues them\n";
     out << "  --help               show this text\n\n"
         << "Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.\n";
 }
@@ -79,7 +87,8 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program, 
         if (name.size() < arg.size())
             value = arg.substr(name.size() + 1);
         if (name != "--host" && name != "--port" && name != "--threads" && name != "--max-connections" &&
-            name != "--cors-origin" && !(extra.redis && name == "--redis"))
+            name != "--cors-origin" && !(extra.redis && name == "--redis") &&
+            !(extra.token_secret && name == "--token-secret"))
             fail_usage("unknown argument '" + std::string(arg) + "'");
         if (!value) {
             if (i + 1 == argc)
@@ -106,6 +115,16 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program, 
             if (value->empty())
                 fail_usage("--cors-origin needs an origin, such as http://127.0.0.1:3000, or *");
             command_line.cors_origins.emplace_back(*value);
+        } else if (name == "--token-secret") {
+            std::ifstream file{std::string(*value), std::ios::binary};
+            std::string secret{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+            if (!file && !file.eof())
+                fail_usage("--token-secret: cannot read '" + std::string(*value) + "'");
+            if (secret.ends_with('\n'))
+                secret.pop_back();
+            if (secret.size() < StreamTokens::min_secret_bytes)
+                fail_usage("--token-secret: '" + std::string(*value) + "' holds fewer than 32 bytes");
+            command_line.token_secret = std::move(secret);
         } else if (name == "--redis") {
             const std::size_t colon = value->rfind(':');
             const auto port = colon == std::string_view::npos ? std::nullopt

@@ -27,6 +27,9 @@ struct CommandLine {
     /// `--cors-origin ORIGIN`, repeatable: the origins whose pages may read
     /// every route (`*`: any).
     std::vector<std::string> cors_origins;
+    /// `--token-secret FILE`: the file's bytes (a final newline dropped);
+    /// empty: not given.
+    std::string token_secret;
 
     /// The server's options with the limits given on the command line.
     ServerOptions server_options() const;
@@ -36,6 +39,8 @@ struct CommandLine {
 struct ExtraOptions {
     /// `--redis HOST:PORT`
     bool redis = false;
+    /// `--token-secret FILE`
+    bool token_secret = false;
 };
 
 /** Reads `--host HOST`, `--port N`, `--threads N`, `--max-connections N`
