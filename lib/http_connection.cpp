@@ -156,6 +156,8 @@ template <class Stream>
 HttpConnection<Stream>::HttpConnection(Stream stream, std::shared_ptr<ServerShared> shared)
     : stream_(std::move(stream)), shared_(std::move(shared))
 {
+    error_code ignored; // a peer gone already: its requests fail on their own
+    peer_ = socket().remote_endpoint(ignored);
 }
 
 template <class Stream>
@@ -388,6 +390,8 @@ asio::awaitable<bool> HttpConnection<Stream>::dispatch(RoutedRequest routed)
     // The target was checked while the head was read: this does not throw.
     Request request(std::move(routed.message));
     request.path_params_ = std::move(match.path_params);
+    request.peer_ = peer_;
+    request.behind_proxy_ = shared_->options.behind_proxy;
     if (match.outcome == RouteMatch::Outcome::sse) {
         // The stream owns the socket from here on, and this coroutine ends:
         // a stream that lasts for hours holds no frame of it.

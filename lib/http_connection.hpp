@@ -105,6 +105,7 @@ private:
     before(clock::time_point deadline, Operation operation);
 
     Stream stream_;
+    boost::asio::ip::tcp::endpoint peer_; // for Request::peer()
     boost::beast::flat_buffer buffer_;
     std::shared_ptr<ServerShared> shared_;
     bool stopping_ = false;
