@@ -20,6 +20,7 @@ using namespace std::chrono_literals;
 using ssekit::test::fetch;
 using ssekit::test::get_request;
 using ssekit::test::HttpClient;
+using ssekit::test::post_for_text;
 using ssekit::test::post_request;
 using ssekit::test::SampleProcess;
 
@@ -41,12 +42,7 @@ asio::awaitable<bool> ready_becomes(std::uint16_t port, unsigned status)
 
 asio::awaitable<std::string> publish(std::uint16_t port, std::string_view body)
 {
-    auto response = co_await fetch(port, post_request("/pub/news", body));
-    BOOST_TEST(response.result_int() == 200u, response.body());
-    std::string id = response.body();
-    if (id.ends_with('\n'))
-        id.pop_back();
-    co_return id;
+    return post_for_text(port, "/pub/news", body);
 }
 
 } // namespace

@@ -29,12 +29,7 @@ asio::awaitable<std::string> say(std::uint16_t port, std::string_view user, std:
     std::string target = "/rooms/lobby/messages?user=" + std::string(user);
     if (!to.empty())
         target += "&to=" + std::string(to);
-    auto response = co_await fetch(port, post_request(target, text));
-    BOOST_TEST(response.result_int() == 200u, response.body());
-    std::string id = response.body();
-    if (id.ends_with('\n'))
-        id.pop_back();
-    co_return id;
+    co_return co_await post_for_text(port, target, text);
 }
 
 asio::awaitable<HttpClient> join(std::uint16_t port, std::string_view user, std::vector<std::string> headers = {})

@@ -26,15 +26,10 @@ using namespace ssekit::test;
 
 namespace {
 
-/// Publishes `body` and returns the id the sample answers (without its "\n").
+/// Publishes `body` and returns the id the sample answers.
 asio::awaitable<std::string> publish(std::uint16_t port, std::string_view target, std::string_view body)
 {
-    auto response = co_await fetch(port, post_request(target, body));
-    BOOST_TEST(response.result_int() == 200u, response.body());
-    std::string id = response.body();
-    if (id.ends_with('\n'))
-        id.pop_back();
-    co_return id;
+    return post_for_text(port, target, body);
 }
 
 /// GET /stats, parsed.
@@ -247,15 +242,8 @@ BOOST_AUTO_TEST_CASE(with_a_token_secret_a_subscription_needs_a_token_for_its_to
         BOOST_TEST(no_token.result_int() == 401u);
         BOOST_TEST(no_token[http::field::www_authenticate] == "Bearer realm=\"ssekit\"");
 
-        auto issued = co_await fetch(port, post_request("/token/news?subject=ann", ""));
-        BOOST_TEST(issued.result_int() == 200u);
-        std::string token = issued.body();
-        if (token.ends_with('\n'))
-            token.pop_back();
-        auto other = co_await fetch(port, post_request("/token/sport", ""));
-        std::string sport_token = other.body();
-        if (sport_token.ends_with('\n'))
-            sport_token.pop_back();
+        const std::string token = co_await post_for_text(port, "/token/news?subject=ann", "");
+        const std::string sport_token = co_await post_for_text(port, "/token/sport", "");
 
         // A token for another topic, or one changed by a byte.
         auto wrong_topic = co_await fetch(port, get_request("/sub/news?token=" + sport_token, close));

@@ -128,4 +128,16 @@ asio::awaitable<http::response<http::string_body>> fetch(std::uint16_t port, std
     co_return response;
 }
 
+asio::awaitable<std::string> post_for_text(std::uint16_t port, std::string_view target, std::string_view body)
+{
+    auto response = co_await fetch(port, post_request(target, body));
+    if (response.result() != http::status::ok)
+        throw std::runtime_error("POST " + std::string(target) + ": " + std::to_string(response.result_int()) + " " +
+                                 response.body());
+    std::string text = std::move(response.body());
+    if (text.ends_with('\n'))
+        text.pop_back();
+    co_return text;
+}
+
 } // namespace ssekit::test

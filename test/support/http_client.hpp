@@ -96,6 +96,11 @@ std::string raw_response(std::uint16_t port, std::string request);
 boost::asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>>
 fetch(std::uint16_t port, std::string request);
 
+/// POSTs `body` to `target` and returns the answer's text without its
+/// final LF (an id or a token, as the samples answer a POST).
+/// @throws std::runtime_error if the status is not 200.
+boost::asio::awaitable<std::string> post_for_text(std::uint16_t port, std::string_view target, std::string_view body);
+
 } // namespace ssekit::test
 
 #endif
