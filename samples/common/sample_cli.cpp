@@ -1,9 +1,13 @@
 #include "sample_cli.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <charconv>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -16,17 +20,20 @@ namespace {
 void print_usage(std::ostream& out, std::string_view program, std::string_view about, ExtraOptions extra)
 {
     out << "usage: " << program << " [--host HOST] [--port PORT] [--threads N] [--max-connections N]"
-        << (extra.redis ? " [--redis HOST:PORT]" : "") << "\n"
+        << " [--drain-seconds N]" << (extra.redis ? " [--redis HOST:PORT]" : "") << "\n"
         << about << "\n\n"
         << "  --host HOST          address to listen on (default 127.0.0.1)\n"
         << "  --port PORT          port to listen on, 0 for any free port (default 8080)\n"
         << "  --threads N          threads serving connections (default 1)\n"
         << "  --max-connections N  open connections before 503 (default " << ServerOptions{}.max_connections
-        << ")\n";
+        << ")\n"
+        << "  --drain-seconds N    on the first signal, time for open streams to say goodbye\n"
+        << "                       (a drain event with a spread retry); 0 stops at once (default "
+        << CommandLine{}.drain_seconds << ")\n";
     if (extra.redis)
         out << "  --redis HOST:PORT    share topics with other servers through this Redis\n";
     out << "  --help               show this text\n\n"
-        << "Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.\n";
+        << "Drains on Ctrl-C (SIGINT) or SIGTERM; a second signal stops at once.\n";
 }
 
 std::optional<std::size_t> parse_number(std::string_view text, std::size_t min, std::size_t max)
@@ -36,6 +43,27 @@ std::optional<std::size_t> parse_number(std::string_view text, std::size_t min, 
     if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min || value > max)
         return std::nullopt;
     return value;
+}
+
+// The first signal drains (or stops, with no drain time), the second stops.
+// Waits are tuples: run() returns with this coroutine still waiting, and a
+// signal_set destroyed under it completes the wait with an error.
+boost::asio::awaitable<void> stop_on_signals(Server& server, boost::asio::signal_set& signals,
+                                             std::size_t drain_seconds)
+{
+    constexpr auto use_tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+    auto [ec, signal] = co_await signals.async_wait(use_tuple);
+    if (ec)
+        co_return;
+    if (drain_seconds == 0) {
+        server.stop();
+        co_return;
+    }
+    std::cerr << "draining for up to " << drain_seconds << " s; signal again to stop at once\n";
+    server.drain(std::chrono::seconds(drain_seconds));
+    auto [again_ec, again] = co_await signals.async_wait(use_tuple);
+    if (!again_ec)
+        server.stop();
 }
 
 // "[::1]" in a URL, "127.0.0.1" as is.
@@ -75,7 +103,7 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program, 
         if (name.size() < arg.size())
             value = arg.substr(name.size() + 1);
         if (name != "--host" && name != "--port" && name != "--threads" && name != "--max-connections" &&
-            !(extra.redis && name == "--redis"))
+            name != "--drain-seconds" && !(extra.redis && name == "--redis"))
             fail_usage("unknown argument '" + std::string(arg) + "'");
         if (!value) {
             if (i + 1 == argc)
@@ -98,6 +126,8 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program, 
             command_line.port = static_cast<std::uint16_t>(number(0, 65535));
         } else if (name == "--threads") {
             command_line.threads = number(1, 1024);
+        } else if (name == "--drain-seconds") {
+            command_line.drain_seconds = number(0, 3600);
         } else if (name == "--redis") {
             const std::size_t colon = value->rfind(':');
             const auto port = colon == std::string_view::npos ? std::nullopt
@@ -126,10 +156,11 @@ int serve(Server& server, const CommandLine& command_line)
     // Catch the signals before announcing the address: whoever reads that
     // line may send SIGTERM right away.
     boost::asio::signal_set signals(server.get_executor(), SIGINT, SIGTERM);
-    signals.async_wait([&server](const boost::system::error_code& ec, int) {
-        if (!ec)
-            server.stop();
-    });
+    boost::asio::co_spawn(server.get_executor(), stop_on_signals(server, signals, command_line.drain_seconds),
+                          [](std::exception_ptr error) {
+                              if (error)
+                                  std::rethrow_exception(error); // a bug: let it be seen
+                          });
 
     std::cout << "listening on http://" << url_host(command_line.host) << ":" << endpoint.port() << std::endl;
     server.run(command_line.threads);
