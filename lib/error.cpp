@@ -32,6 +32,12 @@ public:
             return "the SSE response has started: its status and headers can no longer change";
         case error::published_elsewhere:
             return "the topic's events are published through its backplane, not on this server's Topic";
+        case error::token_invalid:
+            return "the stream token is malformed or its signature does not match";
+        case error::token_expired:
+            return "the stream token has expired";
+        case error::token_wrong_topic:
+            return "the stream token was issued for another topic";
         }
         return "unknown ssekit error";
     }

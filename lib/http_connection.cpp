@@ -1,5 +1,7 @@
 #include "http_connection.hpp"
 
+#include "cors.hpp"
+
 #include "response_head.hpp"
 #include "session_core.hpp"
 #include "tcp_transport.hpp"
@@ -22,6 +24,7 @@
 #include <boost/url/authority_view.hpp>
 
 #include <array>
+#include <iterator>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -153,6 +156,8 @@ template <class Stream>
 HttpConnection<Stream>::HttpConnection(Stream stream, std::shared_ptr<ServerShared> shared)
     : stream_(std::move(stream)), shared_(std::move(shared))
 {
+    error_code ignored; // a peer gone already: its requests fail on their own
+    peer_ = socket().remote_endpoint(ignored);
 }
 
 template <class Stream>
@@ -342,26 +347,43 @@ asio::awaitable<bool> HttpConnection<Stream>::dispatch(RoutedRequest routed)
     const unsigned version = routed.message.version();
     const bool keep_alive = routed.message.keep_alive();
     const bool head_only = routed.message.method() == http::verb::head;
+    // A copy: the message moves into the Request below.
+    const std::string origin(cors_origin(match.cors, routed.message));
+    auto cors_headers = [&](Response& response) {
+        if (!origin.empty())
+            for (auto& header : cors_response_headers(*match.cors, origin, false))
+                response.headers.push_back(std::move(header));
+    };
 
     switch (match.outcome) {
-    case RouteMatch::Outcome::not_found:
-        co_return co_await write_response(Response::status_only(http::status::not_found), version, keep_alive,
-                                          head_only);
+    case RouteMatch::Outcome::not_found: {
+        Response response = Response::status_only(http::status::not_found);
+        cors_headers(response);
+        co_return co_await write_response(std::move(response), version, keep_alive, head_only);
+    }
     case RouteMatch::Outcome::method_not_allowed: {
         Response response = Response::status_only(http::status::method_not_allowed);
-        response.headers.emplace_back("Allow", std::move(match.allow));
+        response.headers.emplace_back("Allow", match.allow);
+        cors_headers(response);
         co_return co_await write_response(std::move(response), version, keep_alive, head_only);
     }
     case RouteMatch::Outcome::options: {
-        Response response{
-            .status = http::status::no_content, .body = {}, .headers = {{"Allow", std::move(match.allow)}}};
+        Response response{.status = http::status::no_content, .body = {}, .headers = {{"Allow", match.allow}}};
+        const bool preflight = routed.message.count(http::field::access_control_request_method) > 0;
+        if (preflight && !origin.empty()) {
+            for (auto& header : cors_preflight_headers(*match.cors, origin, match.allow))
+                response.headers.push_back(std::move(header));
+        } else {
+            cors_headers(response);
+        }
         co_return co_await write_response(std::move(response), version, keep_alive, head_only);
     }
     case RouteMatch::Outcome::sse:
         if (head_only) {
             // The head a GET would get, without starting the stream: no
             // handler runs for a request that reads no events.
-            co_await write_stream_head(*match.sse_options, version);
+            Params cors = origin.empty() ? Params() : cors_response_headers(*match.cors, origin, true);
+            co_await write_stream_head(*match.sse_options, version, std::move(cors));
             co_return false;
         }
         break;
@@ -372,6 +394,8 @@ asio::awaitable<bool> HttpConnection<Stream>::dispatch(RoutedRequest routed)
     // The target was checked while the head was read: this does not throw.
     Request request(std::move(routed.message));
     request.path_params_ = std::move(match.path_params);
+    request.peer_ = peer_;
+    request.behind_proxy_ = shared_->options.behind_proxy;
     if (match.outcome == RouteMatch::Outcome::sse) {
         // The stream owns the socket from here on, and this coroutine ends:
         // a stream that lasts for hours holds no frame of it.
@@ -388,6 +412,7 @@ asio::awaitable<bool> HttpConnection<Stream>::dispatch(RoutedRequest routed)
     }
     if (!response)
         response = Response::status_only(http::status::internal_server_error);
+    cors_headers(*response);
     co_return co_await write_response(std::move(*response), version, keep_alive, head_only);
 }
 
@@ -411,10 +436,13 @@ asio::awaitable<bool> HttpConnection<Stream>::write_response(Response response, 
 }
 
 template <class Stream>
-asio::awaitable<void> HttpConnection<Stream>::write_stream_head(const SseRouteOptions& route, unsigned version)
+asio::awaitable<void> HttpConnection<Stream>::write_stream_head(const SseRouteOptions& route, unsigned version,
+                                                              Params cors)
 {
+    Params headers = sse_stream_headers(route, version);
+    headers.insert(headers.end(), std::make_move_iterator(cors.begin()), std::make_move_iterator(cors.end()));
     std::optional<std::string> head =
-        render_or_report([&] { return render_response_head(http::status::ok, version, sse_stream_headers(route, version)); });
+        render_or_report([&] { return render_response_head(http::status::ok, version, headers); });
     if (!head) {
         co_await refuse(http::status::internal_server_error, {}, true);
         co_return;

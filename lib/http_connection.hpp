@@ -83,8 +83,9 @@ private:
     /// Writes a plain answer, without its body when `head_only` (HEAD).
     boost::asio::awaitable<bool> write_response(Response response, unsigned version, bool keep_alive,
                                                 bool head_only);
-    /// Answers HEAD on an SSE route: the stream's head, then the close.
-    boost::asio::awaitable<void> write_stream_head(const SseRouteOptions& route, unsigned version);
+    /// Answers HEAD on an SSE route: the stream's head (with the CORS
+    /// headers `cors`), then the close.
+    boost::asio::awaitable<void> write_stream_head(const SseRouteOptions& route, unsigned version, Params cors);
     /// Answers an error status, then closes gently so the client can read it.
     boost::asio::awaitable<void> refuse(boost::beast::http::status status, Params headers = {},
                                         bool head_only = false);
@@ -110,6 +111,7 @@ private:
     before(clock::time_point deadline, Operation operation);
 
     Stream stream_;
+    boost::asio::ip::tcp::endpoint peer_; // for Request::peer()
     boost::beast::flat_buffer buffer_;
     std::shared_ptr<ServerShared> shared_;
     bool stopping_ = false;

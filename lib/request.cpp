@@ -78,6 +78,24 @@ std::optional<std::string_view> Request::header(std::string_view name) const noe
     return it->value();
 }
 
+boost::asio::ip::address Request::client_address() const
+{
+    if (behind_proxy_) {
+        // "client, proxy1, proxy2": the client as the first proxy saw it.
+        std::string_view hops = header("X-Forwarded-For").value_or("");
+        std::string_view first = hops.substr(0, hops.find(','));
+        while (!first.empty() && (first.front() == ' ' || first.front() == '\t'))
+            first.remove_prefix(1);
+        while (!first.empty() && (first.back() == ' ' || first.back() == '\t'))
+            first.remove_suffix(1);
+        boost::system::error_code ec;
+        const auto address = boost::asio::ip::make_address(first, ec);
+        if (!ec)
+            return address;
+    }
+    return peer_.address();
+}
+
 std::optional<std::string_view> Request::path_param(std::string_view name) const noexcept
 {
     return find_first(path_params_, name);

@@ -34,19 +34,20 @@ std::vector<Router::Segment> Router::parse_pattern(std::string_view pattern)
     return segments;
 }
 
-bool Router::matches(const Route& route, const std::vector<std::string_view>& segments, Params* params)
+bool Router::matches(const std::vector<Segment>& pattern, const std::vector<std::string_view>& segments,
+                     Params* params)
 {
-    if (route.segments.size() != segments.size())
+    if (pattern.size() != segments.size())
         return false;
     for (std::size_t i = 0; i < segments.size(); ++i) {
-        const Segment& expected = route.segments[i];
+        const Segment& expected = pattern[i];
         if (expected.is_param ? segments[i].empty() : expected.text != segments[i])
             return false;
     }
     if (params != nullptr)
         for (std::size_t i = 0; i < segments.size(); ++i)
-            if (route.segments[i].is_param)
-                params->emplace_back(route.segments[i].text, segments[i]);
+            if (pattern[i].is_param)
+                params->emplace_back(pattern[i].text, segments[i]);
     return true;
 }
 
@@ -140,6 +141,26 @@ std::string Router::allowed_methods(Predicate takes) const
     return text;
 }
 
+Router& Router::cors(CorsOptions options)
+{
+    default_cors_ = std::move(options);
+    return *this;
+}
+
+Router& Router::cors(std::string_view pattern, CorsOptions options)
+{
+    cors_routes_.push_back({parse_pattern(pattern), std::move(options)});
+    return *this;
+}
+
+const CorsOptions* Router::cors_for(const std::vector<std::string_view>& segments) const
+{
+    for (const CorsRoute& route : cors_routes_)
+        if (matches(route.segments, segments, nullptr))
+            return &route.options;
+    return default_cors_ ? &*default_cors_ : nullptr;
+}
+
 RouteMatch Router::match(http::verb method, std::string_view path) const
 {
     RouteMatch result;
@@ -162,10 +183,11 @@ RouteMatch Router::match(http::verb method, std::string_view path) const
     for (auto segment : *parsed)
         decoded.push_back(segment.decode());
     std::vector<std::string_view> segments(decoded.begin(), decoded.end());
+    result.cors = cors_for(segments);
 
     auto found = [&](const Route& route) {
         result.path_params.clear();
-        matches(route, segments, &result.path_params);
+        matches(route.segments, segments, &result.path_params);
         if (route.sse_handler) {
             result.outcome = RouteMatch::Outcome::sse;
             result.sse_handler = &route.sse_handler;
@@ -178,12 +200,12 @@ RouteMatch Router::match(http::verb method, std::string_view path) const
     };
 
     for (const Route& route : routes_)
-        if (route.method == method && matches(route, segments, nullptr))
+        if (route.method == method && matches(route.segments, segments, nullptr))
             return found(route);
     // HEAD is GET without the content (RFC 9110 9.3.2), unless a route of its own says otherwise.
     if (method == http::verb::head)
         for (const Route& route : routes_)
-            if (route.method == http::verb::get && matches(route, segments, nullptr))
+            if (route.method == http::verb::get && matches(route.segments, segments, nullptr))
                 return found(route);
 
     if ((method == http::verb::get || method == http::verb::head) && fallback_sse_)
@@ -191,7 +213,7 @@ RouteMatch Router::match(http::verb method, std::string_view path) const
 
     // The fallback SSE route takes every path.
     result.allow = allowed_methods([&](const Route& route) {
-        return (fallback_sse_ && &route == &*fallback_sse_) || matches(route, segments, nullptr);
+        return (fallback_sse_ && &route == &*fallback_sse_) || matches(route.segments, segments, nullptr);
     });
     if (!result.allow.empty())
         result.outcome = method == http::verb::options ? RouteMatch::Outcome::options

@@ -228,6 +228,18 @@ Server& Server::sse(boost::beast::http::verb method, std::string_view pattern, S
     return *this;
 }
 
+Server& Server::cors(CorsOptions options)
+{
+    routes().cors(std::move(options));
+    return *this;
+}
+
+Server& Server::cors(std::string_view pattern, CorsOptions options)
+{
+    routes().cors(pattern, std::move(options));
+    return *this;
+}
+
 Server& Server::sse(SseHandler handler, SseRouteOptions options)
 {
     routes().sse(std::move(handler), std::move(options));

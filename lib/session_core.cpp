@@ -1,5 +1,6 @@
 #include "session_core.hpp"
 
+#include "cors.hpp"
 #include "farewell.hpp"
 #include "response_head.hpp"
 #include "topic_follower.hpp"
@@ -77,6 +78,8 @@ SessionCore::SessionCore(Transport& transport, Request request, const RouteMatch
       session_(*this),
       chunked_(request_.version() >= 11)
 {
+    if (auto origin = request_.header("Origin"); origin && match.cors)
+        cors_headers_ = cors_response_headers(*match.cors, *origin, true);
 }
 
 SessionCore::~SessionCore()
@@ -204,8 +207,11 @@ void SessionCore::commit_head()
     if (head_committed_ || peer_gone_)
         return;
     Params headers = sse_stream_headers(route_, request_.version());
+    headers.insert(headers.end(), std::make_move_iterator(cors_headers_.begin()),
+                   std::make_move_iterator(cors_headers_.end()));
     headers.insert(headers.end(), std::make_move_iterator(extra_headers_.begin()),
                    std::make_move_iterator(extra_headers_.end()));
+    Params().swap(cors_headers_);
     Params().swap(extra_headers_);
     std::string head;
     try {
@@ -252,6 +258,10 @@ void SessionCore::respond(Response response)
         throw boost::system::system_error(ssekit::error::response_started, "ssekit::ServerSSESession::respond");
     if (closing_)
         throw_closed("ssekit::ServerSSESession::respond");
+    // A page of another origin may read why it was refused.
+    response.headers.insert(response.headers.end(), std::make_move_iterator(cors_headers_.begin()),
+                            std::make_move_iterator(cors_headers_.end()));
+    Params().swap(cors_headers_);
     // Rendered here so that a bad header is the caller's exception.
     std::string head = render_plain_response(std::move(response), request_.version());
     if (peer_gone_)

@@ -210,6 +210,7 @@ private:
     std::atomic<std::size_t> queued_bytes_seen_{0}; // total_queued() for other threads (topic stats)
     std::size_t dropped_unreported_ = 0;            // topic events dropped since the last `dropped` notice
     std::string head_;                              // the response head, until written
+    Params cors_headers_;                           // the route's CORS answer to the request's Origin
     Params extra_headers_;                          // added before the head was committed
     clock::time_point last_enqueued_ = clock::now();
     clock::time_point stalled_since_{};

@@ -29,6 +29,9 @@ const std::vector<ssekit::error> all_errors{
     ssekit::error::unsupported_url,
     ssekit::error::response_started,
     ssekit::error::published_elsewhere,
+    ssekit::error::token_invalid,
+    ssekit::error::token_expired,
+    ssekit::error::token_wrong_topic,
 };
 
 } // namespace

@@ -54,6 +54,17 @@ enum class error {
     /// (`RedisBackplane::publish`), which orders them for every server; this
     /// server's `Topic` only follows them.
     published_elsewhere,
+
+    /// A stream token (`StreamTokens::verify`) is not one these tokens
+    /// issued: malformed, or its signature does not match (forged, or
+    /// signed with another secret).
+    token_invalid,
+
+    /// A stream token's lifetime is over.
+    token_expired,
+
+    /// A stream token was issued for another topic.
+    token_wrong_topic,
 };
 
 /** The category of ssekit's errors; its name is "ssekit". */

@@ -1,6 +1,8 @@
 #ifndef SSEKIT_REQUEST_HPP
 #define SSEKIT_REQUEST_HPP
 
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
@@ -81,8 +83,17 @@ public:
     /// Every `{name}` segment of the route pattern with the value it matched.
     const Params& path_params() const noexcept { return path_params_; }
 
-    /// The request body (plain routes; empty for SSE requests).
+    /// The request body, read whole (plain routes, and SSE routes for POST).
     const std::string& body() const noexcept { return message_.body(); }
+
+    /// The other end of the connection: the client, or the proxy in front
+    /// of the server. Unspecified (`0.0.0.0:0`) for a request made by hand.
+    const boost::asio::ip::tcp::endpoint& peer() const noexcept { return peer_; }
+
+    /** The client's address: with `ServerOptions::behind_proxy`, the first
+        hop of `X-Forwarded-For` when that is an IP address; else the peer's.
+    */
+    boost::asio::ip::address client_address() const;
 
     /// 11 for HTTP/1.1, 10 for HTTP/1.0.
     unsigned version() const noexcept { return message_.version(); }
@@ -95,7 +106,7 @@ public:
 
 private:
     template <class Stream>
-    friend class detail::HttpConnection; // fills path_params_ once the route matched
+    friend class detail::HttpConnection; // fills path_params_, peer_ and behind_proxy_
 
     /// The path of `target` as sent (percent-encoded, `/` for an absolute-form
     /// target without one), or nothing when the constructor would throw; lets
@@ -106,6 +117,8 @@ private:
     std::string path_;
     Params query_params_;
     Params path_params_;
+    boost::asio::ip::tcp::endpoint peer_;
+    bool behind_proxy_ = false;
 };
 
 } // namespace ssekit

@@ -1,6 +1,7 @@
 #ifndef SSEKIT_ROUTING_HPP
 #define SSEKIT_ROUTING_HPP
 
+#include <ssekit/cors.hpp>
 #include <ssekit/detail/http_handler.hpp>
 #include <ssekit/request.hpp>
 #include <ssekit/response.hpp>
@@ -61,6 +62,9 @@ struct RouteMatch {
     const HttpHandler* http_handler = nullptr;
     /// Values of the pattern's `{name}` segments.
     Params path_params;
+    /// The CORS policy of the path (`Router::cors`), on every outcome;
+    /// null when there is none. Owned by the `Router`.
+    const CorsOptions* cors = nullptr;
     /// For `method_not_allowed` and `options`: the methods the path accepts,
     /// in route order, HEAD after GET and OPTIONS last, e.g.
     /// "GET, HEAD, POST, OPTIONS".
@@ -142,6 +146,18 @@ public:
     /// Adds a plain route for any method.
     Router& route(boost::beast::http::verb method, std::string_view pattern, HttpHandler handler);
 
+    /** Lets pages of other origins read the responses of every route (see
+        `CorsOptions`), unless `cors(pattern, ...)` sets a policy of the path's
+        own.
+    */
+    Router& cors(CorsOptions options);
+
+    /** The CORS policy of the paths `pattern` matches (any method), in place
+        of the one for every route; patterns are tried in the order added.
+        @throws std::invalid_argument for a malformed pattern.
+    */
+    Router& cors(std::string_view pattern, CorsOptions options);
+
     /// Finds the route for a path as it appears in the request target
     /// (percent-encoded, without the query); segments are decoded here.
     /// `match(verb::options, "*")` answers the asterisk-form `OPTIONS *`.
@@ -163,13 +179,23 @@ private:
 
     void add(Route route);
     static std::vector<Segment> parse_pattern(std::string_view pattern);
-    static bool matches(const Route& route, const std::vector<std::string_view>& segments, Params* params);
+    static bool matches(const std::vector<Segment>& pattern, const std::vector<std::string_view>& segments,
+                        Params* params);
     /// `Allow` for the routes `takes` accepts, as RouteMatch::allow describes it.
     template <class Predicate>
     std::string allowed_methods(Predicate takes) const;
 
+    struct CorsRoute {
+        std::vector<Segment> segments{};
+        CorsOptions options{};
+    };
+    /// The policy for `segments` (the decoded path); null if none.
+    const CorsOptions* cors_for(const std::vector<std::string_view>& segments) const;
+
     std::vector<Route> routes_;
     std::optional<Route> fallback_sse_;
+    std::vector<CorsRoute> cors_routes_;
+    std::optional<CorsOptions> default_cors_;
 };
 
 } // namespace ssekit

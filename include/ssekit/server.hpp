@@ -30,7 +30,7 @@ namespace ssekit {
 struct ServerOptions {
     /// Bytes of request line plus headers; more gets `431`.
     std::size_t max_header_bytes = 8 * 1024;
-    /// Bytes of a plain route's request body; more gets `413`.
+    /// Bytes of a request body (plain routes, SSE routes for POST); more gets `413`.
     std::size_t max_body_bytes = 1024 * 1024;
     /// Time to receive a whole request (head and body), and to write a plain
     /// response; a client that started a request and is too slow gets `408`,
@@ -38,6 +38,10 @@ struct ServerOptions {
     std::chrono::steady_clock::duration request_timeout = std::chrono::seconds(10);
     /// Open connections; one more gets `503` and is closed.
     std::size_t max_connections = 10'000;
+    /// The server sits behind a proxy that sets `X-Forwarded-For`:
+    /// `Request::client_address()` is then its first hop. Leave it off when
+    /// clients reach the server directly, or any client can name itself.
+    bool behind_proxy = false;
     /// Bytes an SSE session may hold queued before `send` waits (backpressure).
     std::size_t max_queued_bytes = 1024 * 1024;
     /// An SSE client that takes no bytes of a pending write for this long is
@@ -144,6 +148,10 @@ public:
                 SseRouteOptions options = {});
     /// `routes().sse(handler, ...)`: the SSE endpoint for GET paths no route matches.
     Server& sse(SseHandler handler, SseRouteOptions options = {});
+    /// `routes().cors(options)`: lets pages of other origins read the responses of every route.
+    Server& cors(CorsOptions options);
+    /// `routes().cors(pattern, options)`: the CORS policy of the paths `pattern` matches.
+    Server& cors(std::string_view pattern, CorsOptions options);
     /// `routes().get(...)`: adds a plain GET route.
     template <class F>
     Server& get(std::string_view pattern, F&& handler)

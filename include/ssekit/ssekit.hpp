@@ -3,6 +3,7 @@
 
 #include <ssekit/broadcast.hpp>
 #include <ssekit/client.hpp>
+#include <ssekit/cors.hpp>
 #include <ssekit/delay.hpp>
 #include <ssekit/error.hpp>
 #include <ssekit/event.hpp>
@@ -13,6 +14,7 @@
 #include <ssekit/routing.hpp>
 #include <ssekit/server.hpp>
 #include <ssekit/session.hpp>
+#include <ssekit/stream_token.hpp>
 #include <ssekit/version.hpp>
 
 #endif

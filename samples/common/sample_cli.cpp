@@ -1,15 +1,20 @@
 #include "sample_cli.hpp"
 
+#include <ssekit/stream_token.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <optional>
 
@@ -19,8 +24,10 @@ namespace {
 
 void print_usage(std::ostream& out, std::string_view program, std::string_view about, ExtraOptions extra)
 {
-    out << "usage: " << program << " [--host HOST] [--port PORT] [--threads N] [--max-connections N]"
-        << " [--drain-seconds N]" << (extra.redis ? " [--redis HOST:PORT]" : "") << "\n"
+    out << "usage: " << program << " [--host HOST] [--port PORT] [--threads N] [--max-connections N]\n"
+        << std::string(program.size() + 7, ' ') << " [--drain-seconds N] [--cors-origin ORIGIN]..."
+        << (extra.redis ? " [--redis HOST:PORT]" : "") << (extra.token_secret ? " [--token-secret FILE]" : "")
+        << "\n"
         << about << "\n\n"
         << "  --host HOST          address to listen on (default 127.0.0.1)\n"
         << "  --port PORT          port to listen on, 0 for any free port (default 8080)\n"
@@ -30,8 +37,13 @@ void print_usage(std::ostream& out, std::string_view program, std::string_view a
         << "  --drain-seconds N    on the first signal, time for open streams to say goodbye\n"
         << "                       (a drain event with a spread retry); 0 stops at once (default "
         << CommandLine{}.drain_seconds << ")\n";
+    out << "  --cors-origin ORIGIN pages of ORIGIN (http://host:port) may read every route, cookies\n"
+        << "                       included (repeatable); * lets any page read them, without cookies\n";
     if (extra.redis)
         out << "  --redis HOST:PORT    share topics with other servers through this Redis\n";
+    if (extra.token_secret)
+        out << "  --token-secret FILE  subscriptions need a stream token signed with FILE's bytes\n"
+            << "                       (32 or more); POST /token/{topic} issues them\n";
     out << "  --help               show this text\n\n"
         << "Drains on Ctrl-C (SIGINT) or SIGTERM; a second signal stops at once.\n";
 }
@@ -103,7 +115,8 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program, 
         if (name.size() < arg.size())
             value = arg.substr(name.size() + 1);
         if (name != "--host" && name != "--port" && name != "--threads" && name != "--max-connections" &&
-            name != "--drain-seconds" && !(extra.redis && name == "--redis"))
+            name != "--drain-seconds" && name != "--cors-origin" && !(extra.redis && name == "--redis") &&
+            !(extra.token_secret && name == "--token-secret"))
             fail_usage("unknown argument '" + std::string(arg) + "'");
         if (!value) {
             if (i + 1 == argc)
@@ -128,6 +141,20 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program, 
             command_line.threads = number(1, 1024);
         } else if (name == "--drain-seconds") {
             command_line.drain_seconds = number(0, 3600);
+        } else if (name == "--cors-origin") {
+            if (value->empty())
+                fail_usage("--cors-origin needs an origin, such as http://127.0.0.1:3000, or *");
+            command_line.cors_origins.emplace_back(*value);
+        } else if (name == "--token-secret") {
+            std::ifstream file{std::string(*value), std::ios::binary};
+            std::string secret{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+            if (!file && !file.eof())
+                fail_usage("--token-secret: cannot read '" + std::string(*value) + "'");
+            if (secret.ends_with('\n'))
+                secret.pop_back();
+            if (secret.size() < StreamTokens::min_secret_bytes)
+                fail_usage("--token-secret: '" + std::string(*value) + "' holds fewer than 32 bytes");
+            command_line.token_secret = std::move(secret);
         } else if (name == "--redis") {
             const std::size_t colon = value->rfind(':');
             const auto port = colon == std::string_view::npos ? std::nullopt
@@ -145,6 +172,15 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program, 
 
 int serve(Server& server, const CommandLine& command_line)
 {
+    if (!command_line.cors_origins.empty()) {
+        // Cookies only for origins named: with `*` any page could read a
+        // user's streams with the user's cookies.
+        const bool any = std::find(command_line.cors_origins.begin(), command_line.cors_origins.end(), "*") !=
+                         command_line.cors_origins.end();
+        server.cors(CorsOptions{.origins = command_line.cors_origins,
+                                .credentials = !any,
+                                .allow_headers = {"Content-Type"}});
+    }
     boost::asio::ip::tcp::endpoint endpoint;
     try {
         endpoint = server.listen(command_line.host, command_line.port);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ssekit::samples {
 
@@ -26,6 +27,12 @@ struct CommandLine {
     /// empty host: not given.
     std::string redis_host;
     std::uint16_t redis_port = 6379;
+    /// `--cors-origin ORIGIN`, repeatable: the origins whose pages may read
+    /// every route (`*`: any).
+    std::vector<std::string> cors_origins;
+    /// `--token-secret FILE`: the file's bytes (a final newline dropped);
+    /// empty: not given.
+    std::string token_secret;
 
     /// The server's options with the limits given on the command line.
     ServerOptions server_options() const;
@@ -35,10 +42,13 @@ struct CommandLine {
 struct ExtraOptions {
     /// `--redis HOST:PORT`
     bool redis = false;
+    /// `--token-secret FILE`
+    bool token_secret = false;
 };
 
 /** Reads `--host HOST`, `--port N`, `--threads N`, `--max-connections N`
-    and `--drain-seconds N` (also written `--name=value`), and those of
+    `--drain-seconds N` and `--cors-origin ORIGIN` (also written
+    `--name=value`), and those of
     `extra`.
 
     `--help` prints the usage text to stdout and exits 0; anything else it
@@ -50,7 +60,8 @@ struct ExtraOptions {
 CommandLine parse_command_line(int argc, char** argv, std::string_view program, std::string_view about,
                                ExtraOptions extra = {});
 
-/** Listens where `command_line` says, prints `listening on http://HOST:PORT`
+/** Sets the CORS policy `--cors-origin` asked for, listens where
+    `command_line` says, prints `listening on http://HOST:PORT`
     (the bound port) as the first line of stdout, and serves on
     `command_line.threads` threads until SIGINT or SIGTERM. The first signal
     drains the server (`Server::drain`) within `command_line.drain_seconds`,

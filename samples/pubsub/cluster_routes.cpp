@@ -1,5 +1,6 @@
 #include "cluster_routes.hpp"
 #include "stats_body.hpp"
+#include "stream_access.hpp"
 #include "topic_names.hpp"
 
 #include <ssekit/error.hpp>
@@ -37,13 +38,22 @@ bool is_redis_error(const boost::system::system_error& e)
 
 } // namespace
 
-void add_cluster_routes(Server& server, RedisBackplane& backplane)
+void add_cluster_routes(Server& server, RedisBackplane& backplane, const StreamTokens* tokens)
 {
-    server.sse("/sub/{topic}", [&backplane](ServerSSESession& session) -> boost::asio::awaitable<void> {
+    if (tokens != nullptr)
+        add_token_route(server, *tokens);
+
+    server.sse("/sub/{topic}", [&backplane, tokens](ServerSSESession& session) -> boost::asio::awaitable<void> {
         const std::string_view name = *session.call().path_param("topic");
         if (!is_topic_name(name)) {
             session.respond(bad_topic_name());
             co_return;
+        }
+        if (tokens != nullptr) {
+            if (auto refusal = refuse_without_token(*tokens, session.call(), name)) {
+                session.respond(std::move(*refusal));
+                co_return;
+            }
         }
         std::shared_ptr<Topic> topic;
         try {

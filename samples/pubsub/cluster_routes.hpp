@@ -3,6 +3,7 @@
 
 #include <ssekit/redis_backplane.hpp>
 #include <ssekit/server.hpp>
+#include <ssekit/stream_token.hpp>
 
 namespace ssekit::samples {
 
@@ -17,9 +18,10 @@ namespace ssekit::samples {
     - GET  `/ready`: `200` while the backplane delivers, else `503` with
       `Retry-After`: what a load balancer's health check should ask.
     While Redis is out of reach (or a publish gets no answer in time),
-    subscribes and publishes get `503` too.
+    subscribes and publishes get `503` too. `tokens`: as for
+    `add_pubsub_routes`.
 */
-void add_cluster_routes(Server& server, RedisBackplane& backplane);
+void add_cluster_routes(Server& server, RedisBackplane& backplane, const StreamTokens* tokens = nullptr);
 
 } // namespace ssekit::samples
 

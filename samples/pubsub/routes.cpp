@@ -1,5 +1,6 @@
 #include "routes.hpp"
 #include "stats_body.hpp"
+#include "stream_access.hpp"
 #include "topic_names.hpp"
 
 #include <ssekit/error.hpp>
@@ -16,13 +17,22 @@ namespace ssekit::samples {
 
 namespace http = boost::beast::http;
 
-void add_pubsub_routes(Server& server, TopicRegistry& topics)
+void add_pubsub_routes(Server& server, TopicRegistry& topics, const StreamTokens* tokens)
 {
-    server.sse("/sub/{topic}", [&topics](ServerSSESession& session) -> boost::asio::awaitable<void> {
+    if (tokens != nullptr)
+        add_token_route(server, *tokens);
+
+    server.sse("/sub/{topic}", [&topics, tokens](ServerSSESession& session) -> boost::asio::awaitable<void> {
         const std::string_view name = *session.call().path_param("topic");
         if (!is_topic_name(name)) {
             session.respond(bad_topic_name()); // a 4xx: a browser does not retry it
             co_return;
+        }
+        if (tokens != nullptr) {
+            if (auto refusal = refuse_without_token(*tokens, session.call(), name)) {
+                session.respond(std::move(*refusal));
+                co_return;
+            }
         }
         std::shared_ptr<Topic> topic;
         try {

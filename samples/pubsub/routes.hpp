@@ -3,6 +3,7 @@
 
 #include <ssekit/broadcast.hpp>
 #include <ssekit/server.hpp>
+#include <ssekit/stream_token.hpp>
 
 namespace ssekit::samples {
 
@@ -15,8 +16,10 @@ namespace ssekit::samples {
     - GET  `/ready`: `200` (one server is ready whenever it answers).
     Topics are made on first use, up to the registry's bound (then `503`),
     with names of 1 to 64 characters of `[A-Za-z0-9._-]` (else `400`).
+    With `tokens`, a subscription needs a stream token for its topic
+    (`refuse_without_token`) and POST `/token/{topic}` issues them.
 */
-void add_pubsub_routes(Server& server, TopicRegistry& topics);
+void add_pubsub_routes(Server& server, TopicRegistry& topics, const StreamTokens* tokens = nullptr);
 
 } // namespace ssekit::samples
 

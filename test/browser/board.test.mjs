@@ -1,7 +1,9 @@
 // The demo board (samples/demo) in headless Chromium: a message posted in one
 // page arrives in another, a page opened later catches up from the replay
 // buffer, and after a server restart on the same port the pages resume with
-// Last-Event-ID. Then two demos sharing one redis-server (`--redis`): a
+// Last-Event-ID. A page of another origin subscribes when the demo allows
+// it (`--cors-origin`), with and without cookies, and cannot when it does
+// not. Then two demos sharing one redis-server (`--redis`): a
 // message posted on one server appears on a page of the other, and a page
 // whose server was replaced by a new process resumes with no loss.
 //
@@ -14,6 +16,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -323,6 +326,85 @@ describe("the demo board in Chromium", () => {
     await waitForText(later.page, "#subscribers", /^2$/);
 
     assert.deepEqual([...later.errors, ...other.errors], [], "no script errors in the pages");
+  });
+});
+
+// A page at http://127.0.0.1:PORT/ of its own: another origin than the demo's.
+async function startPageServer() {
+  const server = createHttpServer((request, response) => {
+    response.writeHead(200, { "Content-Type": "text/html" });
+    response.end("<!DOCTYPE html><title>another origin</title>");
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, origin: `http://127.0.0.1:${server.address().port}` };
+}
+
+// In `page`, opens an EventSource on `url`; resolves with "open" once it is
+// open, or "closed" once the browser gave up on it (a CORS refusal).
+function openCrossOrigin(page, url, withCredentials) {
+  return page.evaluate(({ url, withCredentials }) => new Promise((resolve) => {
+    const source = new EventSource(url, { withCredentials });
+    window.received = [];
+    window.source = source;
+    source.onopen = () => resolve("open");
+    source.onmessage = (event) => window.received.push(event.data);
+    source.onerror = () => {
+      if (source.readyState === EventSource.CLOSED) {
+        resolve("closed");
+      }
+    };
+  }), { url, withCredentials });
+}
+
+describe("the demo from a page of another origin", () => {
+  let browser;
+  let context;
+  let demo;
+  let allowed;
+  let other;
+
+  before(async () => {
+    const { chromium } = await import("playwright-core");
+    allowed = await startPageServer();
+    other = await startPageServer();
+    demo = await startDemo(0, ["--cors-origin", allowed.origin]);
+    ({ browser, context } = await launchBrowser(chromium));
+  });
+
+  after(async () => {
+    await stopAll(browser);
+    allowed?.server.close();
+    other?.server.close();
+  });
+
+  for (const withCredentials of [false, true]) {
+    it(`subscribes when the demo allows its origin (withCredentials: ${withCredentials})`, { timeout: testMs },
+       async () => {
+      const page = await context.newPage();
+      await page.goto(allowed.origin + "/", { timeout: waitMs });
+      const topic = `cross-${withCredentials}`;
+      const state = await withTimeout(
+        openCrossOrigin(page, `http://127.0.0.1:${demo.port}/sub/${topic}`, withCredentials), waitMs,
+        "the cross-origin EventSource to open");
+      assert.equal(state, "open");
+      const response = await fetch(`http://127.0.0.1:${demo.port}/pub/${topic}`, {
+        method: "POST", body: "across origins", signal: AbortSignal.timeout(waitMs),
+      });
+      assert.equal(response.status, 200);
+      await page.waitForFunction(() => window.received.includes("across origins"), null, { timeout: waitMs });
+      await page.evaluate(() => window.source.close());
+      await page.close();
+    });
+  }
+
+  it("cannot subscribe from an origin the demo does not allow", { timeout: testMs }, async () => {
+    const page = await context.newPage();
+    await page.goto(other.origin + "/", { timeout: waitMs });
+    const state = await withTimeout(
+      openCrossOrigin(page, `http://127.0.0.1:${demo.port}/sub/cross-refused`, false), waitMs,
+      "the browser to give up on the EventSource");
+    assert.equal(state, "closed");
+    await page.close();
   });
 });
 

@@ -12,9 +12,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <unistd.h>
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
@@ -226,6 +230,65 @@ BOOST_AUTO_TEST_CASE(past_the_topic_limit_a_new_name_is_answered_503_with_retry_
             // A topic in use still works.
             co_await publish(sample.port(), "/pub/t7", "y");
         }());
+}
+
+BOOST_AUTO_TEST_CASE(with_a_token_secret_a_subscription_needs_a_token_for_its_topic)
+{
+    const std::filesystem::path secret =
+        std::filesystem::temp_directory_path() / ("ssekit-token-secret-" + std::to_string(::getpid()));
+    std::ofstream(secret) << std::string(40, 'k') << "\n";
+    SampleProcess sample(sample_path("pubsub"), {"--token-secret", secret.string()});
+    std::filesystem::remove(secret);
+    const std::uint16_t port = sample.port();
+    const std::vector<std::string> close{"Connection: close"};
+    asio::io_context io;
+    run_awaitable(io, [&]() -> asio::awaitable<void> {
+        auto no_token = co_await fetch(port, get_request("/sub/news", close));
+        BOOST_TEST(no_token.result_int() == 401u);
+        BOOST_TEST(no_token[http::field::www_authenticate] == "Bearer realm=\"ssekit\"");
+
+        auto issued = co_await fetch(port, post_request("/token/news?subject=ann", ""));
+        BOOST_TEST(issued.result_int() == 200u);
+        std::string token = issued.body();
+        if (token.ends_with('\n'))
+            token.pop_back();
+        auto other = co_await fetch(port, post_request("/token/sport", ""));
+        std::string sport_token = other.body();
+        if (sport_token.ends_with('\n'))
+            sport_token.pop_back();
+
+        // A token for another topic, or one changed by a byte.
+        auto wrong_topic = co_await fetch(port, get_request("/sub/news?token=" + sport_token, close));
+        BOOST_TEST(wrong_topic.result_int() == 403u);
+        std::string forged = token;
+        forged[5] = forged[5] == 'A' ? 'B' : 'A';
+        auto forged_answer = co_await fetch(port, get_request("/sub/news?token=" + forged, close));
+        BOOST_TEST(forged_answer.result_int() == 401u);
+
+        // The token opens the stream, from the query or from a cookie.
+        HttpClient by_query = co_await HttpClient::open(port, get_request("/sub/news?token=" + token));
+        std::vector<std::string> cookie{"Cookie: sse_token=" + token};
+        HttpClient by_cookie = co_await HttpClient::open(port, get_request("/sub/news", cookie));
+        BOOST_TEST(by_query.response().result_int() == 200u);
+        BOOST_TEST(by_cookie.response().result_int() == 200u);
+        const std::string id = co_await publish(port, "/pub/news", "for token holders");
+        BOOST_TEST((co_await by_query.read_events(1))[0] == "id: " + id + "\ndata: for token holders");
+        BOOST_TEST((co_await by_cookie.read_events(1))[0] == "id: " + id + "\ndata: for token holders");
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(a_token_secret_file_that_is_missing_or_short_is_a_usage_error)
+{
+    auto missing = run_to_end(sample_path("pubsub"), {"--token-secret", "/nonexistent/ssekit-secret"});
+    BOOST_TEST(missing.exit_status == 2);
+    BOOST_TEST(missing.output.find("cannot read") != std::string::npos, missing.output);
+    const std::filesystem::path secret =
+        std::filesystem::temp_directory_path() / ("ssekit-short-secret-" + std::to_string(::getpid()));
+    std::ofstream(secret) << "too short";
+    auto short_secret = run_to_end(sample_path("pubsub"), {"--token-secret", secret.string()});
+    std::filesystem::remove(secret);
+    BOOST_TEST(short_secret.exit_status == 2);
+    BOOST_TEST(short_secret.output.find("fewer than 32 bytes") != std::string::npos, short_secret.output);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
