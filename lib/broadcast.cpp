@@ -143,6 +143,7 @@ TopicJoin TopicState::join(const boost::asio::any_io_executor& executor, TopicSu
     std::lock_guard lock(mutex_);
     joined.closed = closed_;
     joined.last_sequence = log_.last_offset();
+    joined.epoch = log_.epoch();
     if (closed_)
         return joined;
     log_.trim(std::chrono::steady_clock::now());

@@ -26,20 +26,38 @@ bool ConnectionRegistry::stopping() const
     return stopping_;
 }
 
-void ConnectionRegistry::shut_down_all(std::shared_ptr<const void> owner)
+std::vector<std::pair<std::uint64_t, boost::asio::any_io_executor>> ConnectionRegistry::snapshot()
 {
     std::vector<std::pair<std::uint64_t, boost::asio::any_io_executor>> targets;
+    std::lock_guard lock(mutex_);
+    targets.reserve(live_.size());
+    for (const auto& [id, entry] : live_)
+        targets.emplace_back(id, entry.executor);
+    return targets;
+}
+
+void ConnectionRegistry::shut_down_all(std::shared_ptr<const void> owner)
+{
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
-        for (const auto& [id, entry] : live_)
-            targets.emplace_back(id, entry.executor);
     }
-    for (auto& [id, executor] : targets)
-        boost::asio::post(executor, [this, owner, id = id] { shut_down(id); });
+    for (auto& [id, executor] : snapshot())
+        boost::asio::post(executor, [this, owner, id = id] {
+            visit(id, [](RegisteredConnection& connection) { connection.shut_down(); });
+        });
 }
 
-void ConnectionRegistry::shut_down(std::uint64_t id)
+void ConnectionRegistry::drain_all(std::shared_ptr<const void> owner)
+{
+    for (auto& [id, executor] : snapshot())
+        boost::asio::post(executor, [this, owner, id = id] {
+            visit(id, [](RegisteredConnection& connection) { connection.begin_drain(); });
+        });
+}
+
+template <class Action>
+void ConnectionRegistry::visit(std::uint64_t id, Action action)
 {
     // Runs on the connection's executor, where it removes itself: found here
     // means alive until this returns.
@@ -51,7 +69,7 @@ void ConnectionRegistry::shut_down(std::uint64_t id)
             return;
         connection = it->second.connection;
     }
-    connection->shut_down();
+    action(*connection);
 }
 
 } // namespace ssekit::detail

@@ -7,14 +7,20 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace ssekit::detail {
 
-/// A live connection as the registry sees it: something to end on stop.
+/// A live connection as the registry sees it: something to end on stop, or
+/// to wind down on drain.
 class RegisteredConnection {
 public:
     /// Ends the connection now; called on its own executor.
     virtual void shut_down() noexcept = 0;
+    /// The server drains: finish what is under way and end; called on its
+    /// own executor, maybe more than once.
+    virtual void begin_drain() noexcept = 0;
 
 protected:
     ~RegisteredConnection() = default;
@@ -33,13 +39,20 @@ public:
     void shut_down_all(std::shared_ptr<const void> owner);
     bool stopping() const;
 
+    /// Posts `begin_drain()` to every live connection. `owner` keeps this
+    /// registry alive until the posts have run.
+    void drain_all(std::shared_ptr<const void> owner);
+
 private:
     struct Entry {
         boost::asio::any_io_executor executor;
         RegisteredConnection* connection;
     };
 
-    void shut_down(std::uint64_t id);
+    /// Runs `action` on connection `id` if it is still live; call on its executor.
+    template <class Action>
+    void visit(std::uint64_t id, Action action);
+    std::vector<std::pair<std::uint64_t, boost::asio::any_io_executor>> snapshot();
 
     mutable std::mutex mutex_;
     std::unordered_map<std::uint64_t, Entry> live_;

@@ -245,7 +245,11 @@ asio::awaitable<std::optional<typename HttpConnection<Stream>::RoutedRequest>> H
     // One deadline for the whole request: a slow drip of header bytes
     // (slowloris) gets no more time than an idle connection.
     const auto deadline = clock::now() + options.request_timeout;
+    if (shared_->draining.load(std::memory_order_relaxed) && idle())
+        co_return std::nullopt; // the server drains and nothing was asked: close
+    awaiting_request_ = true;
     auto [ec, _] = co_await before(deadline, http::async_read_header(stream_, buffer_, parser, asio::deferred));
+    awaiting_request_ = false;
     if (ec) {
         if (auto status = status_for_unreadable(ec, parser.got_some() || buffer_.size() > 0))
             co_await refuse(*status);
@@ -416,7 +420,7 @@ template <class Stream>
 asio::awaitable<bool> HttpConnection<Stream>::write_response(Response response, unsigned version, bool keep_alive,
                                                      bool head_only)
 {
-    keep_alive = keep_alive && !stopping_;
+    keep_alive = keep_alive && !stopping_ && !shared_->draining.load(std::memory_order_relaxed);
     std::optional<std::string> head = render_or_report([&] { return render_plain_head(response, version, keep_alive); });
     if (!head) {
         // Writing it would let a handler split the response; refuse instead.
@@ -535,6 +539,25 @@ void HttpConnection<Stream>::shut_down() noexcept
     stopping_ = true;
     error_code ignored;
     socket().close(ignored);
+}
+
+template <class Stream>
+bool HttpConnection<Stream>::idle() noexcept
+{
+    error_code ec;
+    return buffer_.size() == 0 && socket().available(ec) == 0 && !ec;
+}
+
+template <class Stream>
+void HttpConnection<Stream>::begin_drain() noexcept
+{
+    // Bytes of a request already in: answer it (a stream request gets the
+    // farewell, a plain one its answer and the close). None: nothing is
+    // under way, and a client that sends a request on a closing idle
+    // connection retries it on a new one (RFC 9112 9.3.1). Between two
+    // requests, read_request() looks itself.
+    if (awaiting_request_ && idle())
+        shut_down();
 }
 
 template <class Stream>

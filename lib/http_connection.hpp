@@ -47,6 +47,10 @@ public:
     /// Ends the connection now (server stop); call on its executor.
     void shut_down() noexcept override;
 
+    /// The server drains: an idle connection closes now; one with a request
+    /// under way answers it, with `Connection: close`.
+    void begin_drain() noexcept override;
+
     /// True once an SSE stream took the socket: it counts as the connection now.
     bool handed_off() const noexcept { return handed_off_; }
 
@@ -96,6 +100,8 @@ private:
     void start_session(Request request, const RouteMatch& match);
     boost::asio::ip::tcp::socket& socket() noexcept;
     void close() noexcept;
+    /// No byte of a next request has come, neither read nor waiting in the socket.
+    bool idle() noexcept;
 
     /// Runs a deferred socket operation, or gives up with beast::error::timeout
     /// at `deadline`. Unlike beast::tcp_stream, the socket stays open, so a
@@ -110,6 +116,7 @@ private:
     std::shared_ptr<ServerShared> shared_;
     bool stopping_ = false;
     bool handed_off_ = false;
+    bool awaiting_request_ = false; // reading a request head; idle while buffer_ is empty
 };
 
 } // namespace ssekit::detail

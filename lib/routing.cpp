@@ -60,6 +60,16 @@ void Router::add(Route route)
     routes_.push_back(std::move(route));
 }
 
+namespace {
+
+void check_sse_options(const SseRouteOptions& options, std::string_view pattern)
+{
+    if (options.max_stream_duration && *options.max_stream_duration <= std::chrono::steady_clock::duration::zero())
+        throw std::invalid_argument("max_stream_duration must be positive: " + std::string(pattern));
+}
+
+} // namespace
+
 Router& Router::sse(std::string_view pattern, SseHandler handler, SseRouteOptions options)
 {
     return sse(http::verb::get, pattern, std::move(handler), std::move(options));
@@ -72,6 +82,7 @@ Router& Router::sse(http::verb method, std::string_view pattern, SseHandler hand
     if (method != http::verb::get && method != http::verb::post)
         throw std::invalid_argument("an SSE route answers GET or POST, not " + std::string(http::to_string(method)) +
                                     ": " + std::string(pattern));
+    check_sse_options(options, pattern);
     add(Route{.method = method,
               .pattern = std::string(pattern),
               .segments = parse_pattern(pattern),
@@ -82,6 +93,7 @@ Router& Router::sse(http::verb method, std::string_view pattern, SseHandler hand
 
 Router& Router::sse(SseHandler handler, SseRouteOptions options)
 {
+    check_sse_options(options, "*");
     fallback_sse_ = Route{.method = http::verb::get,
                           .pattern = "*",
                           .sse_handler = std::move(handler),

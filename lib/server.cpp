@@ -1,5 +1,6 @@
 #include <ssekit/server.hpp>
 
+#include "farewell.hpp"
 #include "http_connection.hpp"
 #include "io_context_pool.hpp"
 #include "server_shared.hpp"
@@ -122,6 +123,17 @@ struct Server::State {
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
     /// What every TLS listener serves (nothing before the first listen_tls).
     std::shared_ptr<detail::ServerTlsContext> tls = std::make_shared<detail::ServerTlsContext>();
+
+    /// Closes the listeners and ends every connection; on the accept executor.
+    void stop_now();
+    /// Closes the listeners and winds every connection down; on the accept
+    /// executor. The wait for the time limit holds `state`.
+    static void start_drain(std::shared_ptr<State> state, std::chrono::steady_clock::duration time_limit);
+    /// Ends a drain's wait for its time limit, if one waits; on the accept executor.
+    void drain_done();
+    /// A drain's time limit, while one waits; on the accept executor. The
+    /// pending wait holds the state.
+    std::unique_ptr<asio::steady_timer> drain_timer;
 };
 
 asio::awaitable<void> Server::State::accept_loop(std::shared_ptr<State> state, tcp::acceptor& acceptor,
@@ -162,16 +174,26 @@ asio::awaitable<void> Server::State::accept_loop(std::shared_ptr<State> state, t
 
 Server::Server(ServerOptions options) : state_(std::make_shared<State>(std::move(options)))
 {
+    detail::check_drain_options(state_->shared->options);
     state_->pool.emplace();
     // run() returns once the connections are gone, even if the executors
-    // still hold timers of the user's (a topic aging its log, say).
+    // still hold timers of the user's (a topic aging its log, say), or a
+    // drain's wait for its time limit.
     state_->shared->drained = [pool = &*state_->pool] { pool->stop(); };
 }
 
 Server::Server(asio::any_io_executor executor, ServerOptions options)
     : state_(std::make_shared<State>(std::move(options)))
 {
+    detail::check_drain_options(state_->shared->options);
     state_->use_executor(std::move(executor));
+    // The user's context runs until its work is done: a drain that ended
+    // early must not leave its time limit waiting there. Weak: the state
+    // owns this function.
+    state_->shared->drained = [weak = std::weak_ptr<State>(state_)] {
+        if (auto state = weak.lock())
+            asio::post(state->accept_strand, [state] { state->drain_done(); });
+    };
 }
 
 Server::~Server()
@@ -187,6 +209,7 @@ Server::~Server()
     // must not reach back into the pool.
     state_->shared->drained = nullptr;
     state_->acceptors.clear();
+    state_->drain_timer.reset(); // before its context
     state_->pool.reset();
 }
 
@@ -305,16 +328,57 @@ void Server::stop()
 {
     // Everything below touches the acceptors, which live on the accept
     // executor: do it there, whatever thread asked.
-    asio::post(state_->accept_executor(), [state = state_] {
-        for (auto& acceptor : state->acceptors) {
-            error_code ignored;
-            acceptor->close(ignored);
-        }
-        state->shared->registry.shut_down_all(state->shared);
-        if (state->pool)
-            state->pool->release();
-        state->shared->end_run_if_drained();
+    asio::post(state_->accept_executor(), [state = state_] { state->stop_now(); });
+}
+
+void Server::drain(std::chrono::steady_clock::duration time_limit)
+{
+    asio::post(state_->accept_executor(), [state = state_, time_limit] { State::start_drain(state, time_limit); });
+}
+
+void Server::State::stop_now()
+{
+    for (auto& acceptor : acceptors) {
+        error_code ignored;
+        acceptor->close(ignored);
+    }
+    drain_done();
+    shared->registry.shut_down_all(shared);
+    if (pool)
+        pool->release();
+    shared->end_run_if_drained();
+}
+
+void Server::State::start_drain(std::shared_ptr<State> state, std::chrono::steady_clock::duration time_limit)
+{
+    auto& shared = *state->shared;
+    if (shared.draining.load() || shared.registry.stopping())
+        return;
+    for (auto& acceptor : state->acceptors) {
+        error_code ignored;
+        acceptor->close(ignored);
+    }
+    if (time_limit < std::chrono::steady_clock::duration::zero())
+        time_limit = std::chrono::steady_clock::duration::zero();
+    // Streams get half the time to end by themselves at most: the farewell
+    // must have time to reach the client before the cut.
+    shared.drain_grace = std::min(shared.options.drain_handler_grace, time_limit / 2);
+    shared.draining.store(true);
+    state->drain_timer = std::make_unique<asio::steady_timer>(state->accept_executor(), time_limit);
+    state->drain_timer->async_wait([state](const error_code& ec) {
+        if (!ec)
+            state->stop_now(); // the time is up: cut what is left
     });
+    shared.registry.drain_all(state->shared);
+    if (state->pool)
+        state->pool->release();
+    shared.end_run_if_drained();
+}
+
+void Server::State::drain_done()
+{
+    if (drain_timer)
+        drain_timer->cancel();
 }
 
 asio::any_io_executor Server::get_executor() const { return state_->accept_executor(); }

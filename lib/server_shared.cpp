@@ -35,9 +35,9 @@ void ServerShared::connection_ended() noexcept
 
 void ServerShared::end_run_if_drained() noexcept
 {
-    // Both the last connection and stop() ask: whichever comes second ends
+    // Both the last connection and stop() (or drain()) ask: whichever comes second ends
     // it (drained() may run twice; stopping a stopped context is harmless).
-    if (connection_count.load() == 0 && registry.stopping() && drained)
+    if (connection_count.load() == 0 && (draining.load() || registry.stopping()) && drained)
         drained();
 }
 

@@ -66,6 +66,13 @@ std::size_t ServerSSESession::queued_bytes() const noexcept { return core_.queue
 
 bool ServerSSESession::is_closed() const noexcept { return core_.is_closed(); }
 
+bool ServerSSESession::draining() const noexcept { return core_.draining(); }
+
+boost::asio::awaitable<void> ServerSSESession::wait_draining()
+{
+    return detail::SessionCore::wait_draining(core_.shared_from_this());
+}
+
 ServerSSESession::executor_type ServerSSESession::get_executor() const noexcept { return core_.executor(); }
 
 } // namespace ssekit

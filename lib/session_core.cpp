@@ -1,6 +1,7 @@
 #include "session_core.hpp"
 
 #include "cors.hpp"
+#include "farewell.hpp"
 #include "response_head.hpp"
 #include "topic_follower.hpp"
 #include "topic_state.hpp"
@@ -91,7 +92,10 @@ SessionCore::~SessionCore()
 void SessionCore::launch(std::shared_ptr<SessionCore> core, const SseHandler& handler)
 {
     core->registry_id_ = core->shared_->registry.add(core->executor(), *core);
-    core->run(handler);
+    if (core->shared_->draining.load())
+        core->farewell_only();
+    else
+        core->run(handler);
     // A stop() that ran before this registration could not reach us.
     if (core->shared_->registry.stopping())
         core->abort();
@@ -118,6 +122,22 @@ void SessionCore::run(const SseHandler& handler)
                            auto ex = self->executor();
                            asio::post(ex, [self = std::move(self)] {});
                        })));
+
+    if (route_.max_stream_duration)
+        arm_farewell_timer(clock::now() + jitter(*route_.max_stream_duration, 0.1),
+                           [](SessionCore& self) { self.wind_down(self.shared_->options.drain_handler_grace); });
+}
+
+void SessionCore::farewell_only() noexcept
+{
+    // No handler runs: the client learns when to come back, and comes back
+    // to a server that accepts.
+    draining_ = true;
+    commit_head();
+    if (closing_) // the route's headers failed: answered 500
+        return;
+    queue_farewell();
+    end_stream();
 }
 
 asio::awaitable<void> SessionCore::run_handler(const SseHandler& handler)
@@ -150,6 +170,8 @@ void SessionCore::handler_ended(bool failed) noexcept
         else
             commit_head();
     }
+    if (draining_)
+        queue_farewell();
     end_stream();
 }
 
@@ -201,6 +223,7 @@ void SessionCore::commit_head()
         end_stream();
         return;
     }
+    stream_head_ = true;
     start_response(std::move(head), request_.version() >= 11);
 }
 
@@ -321,6 +344,12 @@ bool SessionCore::note_dropped(std::size_t count, SlowSubscriberPolicy policy) n
 void SessionCore::enqueue_replayed(std::shared_ptr<const PublishedEvent> event)
 {
     push(QueuedEvent{.owned = {}, .published = std::move(event)});
+}
+
+void SessionCore::announce_position(std::string id)
+{
+    ServerSentEvent position{.id = std::move(id)};
+    push(QueuedEvent{.owned = encode_event(position), .published = nullptr});
 }
 
 void SessionCore::announce_reset(const std::string& since)
@@ -539,14 +568,16 @@ asio::awaitable<void> SessionCore::follow(std::shared_ptr<SessionCore> self, std
 {
     if (self->closing_)
         throw_closed("ssekit::ServerSSESession::follow");
+    if (self->draining_) // the stream winds down: nothing more to follow
+        co_return;
     TopicFollower follower(*self, *topic, options, self->executor());
     // Browsers send Last-Event-ID only when they reconnect; a page can pass
     // its last id as a query parameter on the first request.
-    follower.join(self->resume_point(options));
+    follower.join(self->resume_point(options), options.prime);
     self->commit_head();
     self->schedule_write();
 
-    while (!follower.topic_is_closed()) {
+    while (!follower.topic_is_closed() && !self->draining_) {
         co_await follower.wait();
         auto state = co_await asio::this_coro::cancellation_state;
         if (state.cancelled() != asio::cancellation_type::none || self->peer_gone_)
@@ -615,6 +646,8 @@ void SessionCore::end_stream() noexcept
     closing_ = true;
     wake(space_available_);
     wake(heartbeat_timer_);
+    wake(farewell_timer_); // it holds the session: let it go
+    wake(drain_signal_);
     for (TopicFollower* follower = followers_; follower; follower = follower->next_in_session)
         follower->session_ended();
     cancel_coroutines();
@@ -639,6 +672,71 @@ void SessionCore::close() noexcept
     end_stream();
     if (handler_running_)
         handler_cancel_.emit(asio::cancellation_type::terminal);
+}
+
+// --- winding down --------------------------------------------------------------
+
+void SessionCore::begin_drain() noexcept
+{
+    wind_down(shared_->drain_grace);
+}
+
+void SessionCore::wind_down(clock::duration grace) noexcept
+{
+    if (draining_ || closing_)
+        return;
+    draining_ = true;
+    wake(drain_signal_);
+    // follow() sees draining() when it wakes, and returns.
+    for (TopicFollower* follower = followers_; follower; follower = follower->next_in_session)
+        follower->session_ended();
+    arm_farewell_timer(clock::now() + grace, [](SessionCore& self) {
+        // The handler did not end in time: end the stream for it, as close() does.
+        self.commit_head();
+        self.queue_farewell();
+        self.close();
+    });
+}
+
+void SessionCore::queue_farewell() noexcept
+{
+    if (farewell_queued_ || closing_ || peer_gone_ || !stream_head_)
+        return;
+    farewell_queued_ = true;
+    const ServerOptions& options = shared_->options;
+    try {
+        enqueue(encode_farewell(options.drain_event, draw_retry(options.drain_retry_min, options.drain_retry_max)));
+    } catch (...) {
+        // The event was checked when the server was made: only memory can fail here.
+        shared_->report_handler_error(request_, std::current_exception());
+    }
+}
+
+template <class Step>
+void SessionCore::arm_farewell_timer(clock::time_point when, Step step) noexcept
+{
+    if (!farewell_timer_)
+        farewell_timer_ = std::make_unique<asio::steady_timer>(executor());
+    farewell_timer_->expires_at(when);
+    farewell_timer_->async_wait([this, self = shared_from_this(), step](const error_code& ec) {
+        if (!ec && !closing_)
+            step(*this);
+    });
+}
+
+asio::awaitable<void> SessionCore::wait_draining(std::shared_ptr<SessionCore> self)
+{
+    while (!self->draining_) {
+        if (self->closing_)
+            throw_closed("ssekit::ServerSSESession::wait_draining");
+        if (!self->drain_signal_)
+            self->drain_signal_ = std::make_unique<asio::steady_timer>(self->executor(), clock::time_point::max());
+        co_await self->drain_signal_->async_wait(use_tuple);
+        auto state = co_await asio::this_coro::cancellation_state;
+        if (state.cancelled() != asio::cancellation_type::none || self->peer_gone_)
+            throw boost::system::system_error(asio::error::operation_aborted,
+                                              "ssekit::ServerSSESession::wait_draining");
+    }
 }
 
 void SessionCore::fail(std::exception_ptr error) noexcept

@@ -66,6 +66,8 @@ public:
     /// Ends the session at once, as if the peer had left (server stop).
     void abort() noexcept;
     void shut_down() noexcept override { abort(); }
+    /// The server drains: wind the stream down (see wind_down).
+    void begin_drain() noexcept override;
     /// A user callback running on the session's behalf threw: report it and end the session.
     void fail(std::exception_ptr error) noexcept;
 
@@ -84,6 +86,10 @@ public:
     void heartbeat(const HeartbeatOptions& options);
     void close() noexcept;
     bool is_closed() const noexcept { return closing_; }
+    /// True once the stream winds down (drain, or the route's maximum age).
+    bool draining() const noexcept { return draining_; }
+    /// Completes once the stream winds down; throws as send() once it ended.
+    static boost::asio::awaitable<void> wait_draining(std::shared_ptr<SessionCore> self);
     bool response_started() const noexcept { return head_committed_; }
     boost::asio::any_io_executor executor() const noexcept;
 
@@ -102,6 +108,8 @@ public:
     /// `since` is not in the topic's log: the `reset` event, and the header
     /// too if the head has not gone out yet.
     void announce_reset(const std::string& since);
+    /// FollowOptions::prime: an event holding only `id` (the follow's start).
+    void announce_position(std::string id);
     /// Writes what is queued as far as the transport takes it, now.
     void write_now() noexcept;
     std::size_t max_queued_bytes() const noexcept { return shared_->options.max_queued_bytes; }
@@ -134,6 +142,20 @@ private:
     std::optional<std::string> resume_point(const FollowOptions& options) const;
 
     void run(const SseHandler& handler);
+    /// A stream that starts during a drain: the farewell alone, no handler.
+    void farewell_only() noexcept;
+
+    // Winding down: draining() turns true, waiters and followers wake; the
+    // handler gets `grace` to end, then the farewell goes out and the
+    // session closes. The farewell is queued like any event, so the one
+    // writer sends it after what was queued before, and the terminator
+    // after it.
+    void wind_down(clock::duration grace) noexcept;
+    /// Queues the farewell once, if the stream is an SSE stream still taking events.
+    void queue_farewell() noexcept;
+    /// Arms farewell_timer_ to call `step` at `when`.
+    template <class Step>
+    void arm_farewell_timer(clock::time_point when, Step step) noexcept;
     boost::asio::awaitable<void> run_handler(const SseHandler& handler);
     void handler_ended(bool failed) noexcept;
 
@@ -208,6 +230,10 @@ private:
     TopicFollower* followers_ = nullptr;         // the follow() calls running now, linked through them
 
     std::unique_ptr<boost::asio::steady_timer> heartbeat_timer_;
+    /// The route's maximum age, then the drain's grace; made when needed.
+    std::unique_ptr<boost::asio::steady_timer> farewell_timer_;
+    /// What wait_draining() waits on; made on its first use.
+    std::unique_ptr<boost::asio::steady_timer> drain_signal_;
     std::string heartbeat_bytes_;
     clock::duration heartbeat_period_{};
     clock::time_point next_beat_{};
@@ -225,6 +251,9 @@ private:
     bool handler_running_ = false;
     bool heartbeat_armed_ = false;
     bool heartbeat_only_when_idle_ = false;
+    bool stream_head_ = false;     // the head committed is the stream's 200, not a plain answer
+    bool draining_ = false;        // winding down: the farewell follows
+    bool farewell_queued_ = false;
 };
 
 /// A session and its transport in one allocation: an idle stream costs one

@@ -19,13 +19,20 @@ TopicFollower::~TopicFollower()
     session_.remove_follower(*this);
 }
 
-void TopicFollower::join(const std::optional<std::string>& since)
+void TopicFollower::join(const std::optional<std::string>& since, bool prime)
 {
     TopicJoin joined =
         topic_.join(wake_.get_executor(), *this, since, options_.max_queued_events, session_.max_queued_bytes());
     shard_ = std::move(joined.shard); // a member from here: the destructor leaves
     closed_ = joined.closed;
     last_sequence_ = joined.last_sequence;
+    if (prime) {
+        // Where this follow starts: everything after it is sent (the replay,
+        // then live events), so a client that leaves now misses nothing.
+        const std::uint64_t start =
+            joined.replay.empty() ? joined.last_sequence : joined.replay.front()->offset() - 1;
+        session_.announce_position(joined.epoch + '-' + std::to_string(start));
+    }
     if (joined.reset)
         session_.announce_reset(*since);
     // The replay goes in whole, whatever the live bounds: it is bounded by

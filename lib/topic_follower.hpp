@@ -36,12 +36,13 @@ public:
     std::size_t queued_bytes() const noexcept override;
 
     /// Joins the topic: queues the replay after `since` (or the `reset`
-    /// notice) in the session, then live events follow. Throws what the
-    /// user's filter throws; the membership is then already undone by the
-    /// destructor.
-    void join(const std::optional<std::string>& since);
+    /// notice) in the session, then live events follow; with `prime`, the
+    /// position it starts from (an id-only event) goes first. Throws what
+    /// the user's filter throws; the membership is then already undone by
+    /// the destructor.
+    void join(const std::optional<std::string>& since, bool prime);
 
-    /// The session ended: wake follow() so that it returns.
+    /// The session ended or winds down: wake follow() so that it returns.
     void session_ended() noexcept { wake_.cancel(); }
 
     bool topic_is_closed() const noexcept { return closed_; }

@@ -28,6 +28,7 @@ struct TopicJoin {
     bool reset = false;          // `since` is not in the log: events before `replay` may be lost
     std::uint64_t last_sequence = 0; // deliveries up to here are covered by `replay`
     bool closed = false;
+    std::string epoch; // of the topic's own ids, EPOCH-OFFSET
 };
 
 /// A topic's log, its subscribers by thread and its age timer, shared by the

@@ -62,6 +62,17 @@ struct FollowOptions {
     /// Replay after this id instead of the request's `Last-Event-ID` header or
     /// `last_event_id` query parameter.
     std::optional<std::string> since{};
+    /// Sends, before anything else this follow queues (the `reset` notice,
+    /// the replay, live events), an event holding only `id:`: the topic's
+    /// position this follow starts from, `EPOCH-OFFSET`. That is the topic's
+    /// last id (`EPOCH-0` before its first publish) when nothing is
+    /// replayed, else the id just before the first replayed event. When
+    /// `follow()` is the first thing the handler does, it comes right after
+    /// the response head, so the client holds a resume cursor from its first
+    /// byte: one that leaves before any event comes back with a
+    /// `Last-Event-ID` that misses nothing. Browsers dispatch no event for
+    /// it; they only keep the id.
+    bool prime = false;
 };
 
 /** Counters of a topic, read with `Topic::stats()`. */

@@ -10,6 +10,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <boost/json/fwd.hpp>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -33,6 +34,15 @@ struct SseRouteOptions {
     JsonSerializer serialize{};
     /// Extra response headers (CORS, for instance), written after the SSE ones.
     Params headers{};
+    /// When set, a stream is wound down once it has lived this long, moved
+    /// by up to ±10% for each stream so that streams opened together do not
+    /// end together: as in a drain (`Server::drain`), `draining()` turns
+    /// true and the handler has `ServerOptions::drain_handler_grace` to end,
+    /// then the client gets the farewell (`ServerOptions::drain_event` with a
+    /// `retry:`) and the stream ends cleanly. Proxies cut long streams
+    /// anyway; ending them on purpose, with a resume point and a delay, lets
+    /// clients resume with `Last-Event-ID` (as MCP's streamable HTTP does).
+    std::optional<std::chrono::steady_clock::duration> max_stream_duration{};
 };
 
 /** The route a request matched, or why none did. */
@@ -96,7 +106,8 @@ struct RouteMatch {
 class Router {
 public:
     /** Adds an SSE endpoint at `pattern` (a GET route).
-        @throws std::invalid_argument for a malformed or duplicate pattern.
+        @throws std::invalid_argument for a malformed or duplicate pattern,
+        or a `max_stream_duration` that is not positive.
     */
     Router& sse(std::string_view pattern, SseHandler handler, SseRouteOptions options = {});
 
@@ -105,13 +116,15 @@ public:
         and MCP's streamable HTTP answer). The body, read whole before the
         handler runs and bounded by `ServerOptions::max_body_bytes`, is
         `session.call().body()`. `HEAD` is answered only for a GET route.
-        @throws std::invalid_argument for another method, or a malformed or
-        duplicate pattern.
+        @throws std::invalid_argument for another method, a malformed or
+        duplicate pattern, or a `max_stream_duration` that is not positive.
     */
     Router& sse(boost::beast::http::verb method, std::string_view pattern, SseHandler handler,
                 SseRouteOptions options = {});
 
-    /** Sets the SSE endpoint for every GET path that no other route matches. */
+    /** Sets the SSE endpoint for every GET path that no other route matches.
+        @throws std::invalid_argument for a `max_stream_duration` that is not positive.
+    */
     Router& sse(SseHandler handler, SseRouteOptions options = {});
 
     /** Adds a plain route; `handler` returns `Response` or `asio::awaitable<Response>`.

@@ -1,6 +1,7 @@
 #ifndef SSEKIT_SERVER_HPP
 #define SSEKIT_SERVER_HPP
 
+#include <ssekit/event.hpp>
 #include <ssekit/request.hpp>
 #include <ssekit/routing.hpp>
 
@@ -56,6 +57,25 @@ struct ServerOptions {
     /// ends: client gone, cancelled, session closed). Empty: printed to stderr.
     /// Runs on the handler's executor; it must not throw.
     std::function<void(const Request&, std::exception_ptr)> on_handler_error{};
+
+    /// What every SSE stream receives last when the server drains
+    /// (`Server::drain`) or the stream reaches its route's
+    /// `SseRouteOptions::max_stream_duration`. Its `retry` field is replaced
+    /// by a delay drawn for each stream from [`drain_retry_min`,
+    /// `drain_retry_max`]. The default, `event: drain` with an empty `data:`
+    /// line, is dispatched by browsers as an event named `drain`.
+    ServerSentEvent drain_event = ServerSentEvent{.data = "", .event = "drain"};
+    /// Shortest reconnection delay a farewell tells a client.
+    std::chrono::milliseconds drain_retry_min = std::chrono::seconds(1);
+    /// Longest reconnection delay a farewell tells a client; the delays are
+    /// spread uniformly between the two, so the clients of a restarted fleet
+    /// come back over this window rather than in the same second.
+    std::chrono::milliseconds drain_retry_max = std::chrono::seconds(10);
+    /// Once a stream is told to wind down (`ServerSSESession::draining()`
+    /// turns true), the time its handler has to end by itself, sending a last
+    /// event if it likes, before the session sends the farewell and closes
+    /// the stream as `close()` does. A drain uses at most half its time limit.
+    std::chrono::steady_clock::duration drain_handler_grace = std::chrono::seconds(1);
 };
 
 /** Where an HTTPS listener finds its certificate: PEM files it reads.
@@ -90,8 +110,9 @@ struct TlsOptions {
     HTTPS.
 
     @par Thread Safety
-    Add routes and call `listen` and `listen_tls` before `run`; `stop` and
-    `reload_tls` may be called from any thread, also from a handler.
+    Add routes and call `listen` and `listen_tls` before `run`; `stop`,
+    `drain` and `reload_tls` may be called from any thread, also from a
+    handler.
 
     @par Example
     @code
@@ -106,6 +127,8 @@ struct TlsOptions {
 class Server {
 public:
     /// A server with its own threads: call `run`.
+    /// @throws std::invalid_argument when the options' drain settings are
+    /// invalid (see `ServerOptions::drain_event`).
     explicit Server(ServerOptions options = {});
     /// A server on the caller's executor: `listen` starts accepting; run the executor's context yourself.
     explicit Server(boost::asio::any_io_executor executor, ServerOptions options = {});
@@ -251,6 +274,44 @@ public:
     /** Stops accepting, ends every connection (SSE handlers see their pending
         `co_await` cancelled), and lets `run` return once they are gone. */
     void stop();
+
+    /** Starts a graceful drain and returns at once; `run` returns when every
+        connection has ended, at the latest `time_limit` from now.
+
+        - The listeners close: no new connection is accepted.
+        - Every SSE stream is told: `ServerSSESession::draining()` turns true,
+          `wait_draining()` completes, and `follow()` returns. The handler
+          has `ServerOptions::drain_handler_grace` (at most half of
+          `time_limit`) to end by itself; then, or as soon as it returns, the
+          stream gets the farewell: `ServerOptions::drain_event` with a
+          `retry:` drawn uniformly from the options' window for each stream,
+          after everything queued before it, then the chunked terminator and
+          the close. A handler still running then sees its pending
+          `co_await` cancelled, as on `close()`.
+        - An SSE request that arrives meanwhile on a connection already open
+          runs no handler: it gets a `200` stream holding the farewell alone.
+          Not `503` or `204`: a browser's `EventSource` (and ssekit's
+          `EventSource`) gives up for good on any status but `200`, while a
+          `retry:` makes it come back, to another server, when it is due.
+        - A plain request is answered as usual, with `Connection: close`;
+          an idle keep-alive connection is closed.
+        - At `time_limit`, whatever is left is cut as by `stop()`.
+
+        Calling it again, or during `stop()`, does nothing; `stop()` during a
+        drain cuts what is left at once.
+
+        @par Thread Safety
+        May be called from any thread, also from a handler or a signal
+        handler's completion, like `stop`.
+
+        @par Example
+        @code
+        boost::asio::signal_set signals(server.get_executor(), SIGTERM);
+        signals.async_wait([&](auto, int) { server.drain(std::chrono::seconds(10)); });
+        server.run();   // returns when the last stream said goodbye, within 10 s
+        @endcode
+    */
+    void drain(std::chrono::steady_clock::duration time_limit);
 
     /// The executor that accepts connections (for a `signal_set`, say).
     boost::asio::any_io_executor get_executor() const;

@@ -66,6 +66,12 @@ concept JsonConvertible = boost::json::has_value_from<T>::value &&
     and writer share that executor, so the session needs no lock even when
     the server runs several threads.
 
+    @par Winding down
+    When the server drains or the stream reaches its route's maximum age,
+    `draining()` turns true and the handler gets a short time to end by
+    itself before the session sends the farewell and closes: see
+    `draining()`.
+
     @par Cancellation
     When the client goes away, or the server stops, the handler's pending
     `co_await` (a `send`, a `delay`, any cancellable Asio operation) completes
@@ -174,9 +180,10 @@ public:
     /// Sends a JSON value, rendered by the route's serializer.
     boost::asio::awaitable<void> send_json(boost::json::value value);
 
-    /** Follows `topic`: sends what it publishes until the topic closes
-        (then it returns) or the session ends (then it throws, as `send`
-        does).
+    /** Follows `topic`: sends what it publishes until the topic closes or
+        the stream winds down (`draining()`; then it returns) or the session
+        ends (then it throws, as `send` does). Called while the stream winds
+        down, it returns at once.
 
         First it replays what the client missed: the events after the
         request's `Last-Event-ID` header, or its `last_event_id` query
@@ -186,7 +193,8 @@ public:
         id), then every event the log holds. Then the live events, with no
         gap and no duplicate. A session may follow several topics
         at once from children (`spawn`). Starting to follow writes the
-        response head.
+        response head. With `FollowOptions::prime`, an event holding only
+        the id this follow starts from goes first.
 
         @par Example
         @code
@@ -298,6 +306,41 @@ public:
 
     /// True once the stream no longer takes events (closed, ended or client gone).
     bool is_closed() const noexcept;
+
+    /** True once the stream winds down: the server drains (`Server::drain`)
+        or the stream reached its route's `SseRouteOptions::max_stream_duration`.
+
+        The stream still takes events: the handler has
+        `ServerOptions::drain_handler_grace` to send a last one and return.
+        When it returns, or when that time is up, the client gets the
+        farewell (`ServerOptions::drain_event` with a `retry:`) after
+        everything queued, and the stream ends cleanly; a handler still
+        running then sees its pending `co_await` cancelled, as on `close()`.
+        `follow()` returns when the stream starts winding down, so a handler
+        that ends with `co_await session.follow(topic);` needs nothing more.
+    */
+    bool draining() const noexcept;
+
+    /** Waits until the stream winds down (see `draining()`); completes at
+        once if it already does.
+
+        @par Example
+        @code
+        // A child that says a last word when the server restarts.
+        asio::awaitable<void> last_word(ssekit::ServerSSESession& session)
+        {
+            co_await session.wait_draining();
+            co_await session.send("server restarting", "notice");
+        }
+        // In the handler:
+        session.spawn(last_word(session));
+        @endcode
+
+        @throws boost::system::system_error `error::session_closed` if the
+        stream ended without winding down (closed, or the handler returned);
+        `operation_aborted` when cancelled, or when the client leaves.
+    */
+    boost::asio::awaitable<void> wait_draining();
 
     /// The executor the handler, heartbeat and writer run on.
     executor_type get_executor() const noexcept;

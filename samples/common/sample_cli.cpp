@@ -2,11 +2,15 @@
 
 #include <ssekit/stream_token.hpp>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -21,7 +25,7 @@ namespace {
 void print_usage(std::ostream& out, std::string_view program, std::string_view about, ExtraOptions extra)
 {
     out << "usage: " << program << " [--host HOST] [--port PORT] [--threads N] [--max-connections N]\n"
-        << std::string(program.size() + 7, ' ') << " [--cors-origin ORIGIN]..."
+        << std::string(program.size() + 7, ' ') << " [--drain-seconds N] [--cors-origin ORIGIN]..."
         << (extra.redis ? " [--redis HOST:PORT]" : "") << (extra.token_secret ? " [--token-secret FILE]" : "")
         << "\n"
         << about << "\n\n"
@@ -29,7 +33,10 @@ void print_usage(std::ostream& out, std::string_view program, std::string_view a
         << "  --port PORT          port to listen on, 0 for any free port (default 8080)\n"
         << "  --threads N          threads serving connections (default 1)\n"
         << "  --max-connections N  open connections before 503 (default " << ServerOptions{}.max_connections
-        << ")\n";
+        << ")\n"
+        << "  --drain-seconds N    on the first signal, time for open streams to say goodbye\n"
+        << "                       (a drain event with a spread retry); 0 stops at once (default "
+        << CommandLine{}.drain_seconds << ")\n";
     out << "  --cors-origin ORIGIN pages of ORIGIN (http://host:port) may read every route, cookies\n"
         << "                       included (repeatable); * lets any page read them, without cookies\n";
     if (extra.redis)
@@ -38,7 +45,7 @@ void print_usage(std::ostream& out, std::string_view program, std::string_view a
         out << "  --token-secret FILE  subscriptions need a stream token signed with FILE's bytes\n"
             << "                       (32 or more); POST /token/{topic} issues them\n";
     out << "  --help               show this text\n\n"
-        << "Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.\n";
+        << "Drains on Ctrl-C (SIGINT) or SIGTERM; a second signal stops at once.\n";
 }
 
 std::optional<std::size_t> parse_number(std::string_view text, std::size_t min, std::size_t max)
@@ -48,6 +55,27 @@ std::optional<std::size_t> parse_number(std::string_view text, std::size_t min, 
     if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min || value > max)
         return std::nullopt;
     return value;
+}
+
+// The first signal drains (or stops, with no drain time), the second stops.
+// Waits are tuples: run() returns with this coroutine still waiting, and a
+// signal_set destroyed under it completes the wait with an error.
+boost::asio::awaitable<void> stop_on_signals(Server& server, boost::asio::signal_set& signals,
+                                             std::size_t drain_seconds)
+{
+    constexpr auto use_tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+    auto [ec, signal] = co_await signals.async_wait(use_tuple);
+    if (ec)
+        co_return;
+    if (drain_seconds == 0) {
+        server.stop();
+        co_return;
+    }
+    std::cerr << "draining for up to " << drain_seconds << " s; signal again to stop at once\n";
+    server.drain(std::chrono::seconds(drain_seconds));
+    auto [again_ec, again] = co_await signals.async_wait(use_tuple);
+    if (!again_ec)
+        server.stop();
 }
 
 // "[::1]" in a URL, "127.0.0.1" as is.
@@ -87,7 +115,7 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program, 
         if (name.size() < arg.size())
             value = arg.substr(name.size() + 1);
         if (name != "--host" && name != "--port" && name != "--threads" && name != "--max-connections" &&
-            name != "--cors-origin" && !(extra.redis && name == "--redis") &&
+            name != "--drain-seconds" && name != "--cors-origin" && !(extra.redis && name == "--redis") &&
             !(extra.token_secret && name == "--token-secret"))
             fail_usage("unknown argument '" + std::string(arg) + "'");
         if (!value) {
@@ -111,6 +139,8 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program, 
             command_line.port = static_cast<std::uint16_t>(number(0, 65535));
         } else if (name == "--threads") {
             command_line.threads = number(1, 1024);
+        } else if (name == "--drain-seconds") {
+            command_line.drain_seconds = number(0, 3600);
         } else if (name == "--cors-origin") {
             if (value->empty())
                 fail_usage("--cors-origin needs an origin, such as http://127.0.0.1:3000, or *");
@@ -162,10 +192,11 @@ int serve(Server& server, const CommandLine& command_line)
     // Catch the signals before announcing the address: whoever reads that
     // line may send SIGTERM right away.
     boost::asio::signal_set signals(server.get_executor(), SIGINT, SIGTERM);
-    signals.async_wait([&server](const boost::system::error_code& ec, int) {
-        if (!ec)
-            server.stop();
-    });
+    boost::asio::co_spawn(server.get_executor(), stop_on_signals(server, signals, command_line.drain_seconds),
+                          [](std::exception_ptr error) {
+                              if (error)
+                                  std::rethrow_exception(error); // a bug: let it be seen
+                          });
 
     std::cout << "listening on http://" << url_host(command_line.host) << ":" << endpoint.port() << std::endl;
     server.run(command_line.threads);

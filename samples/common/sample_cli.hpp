@@ -2,7 +2,7 @@
 #define SSEKIT_SAMPLES_COMMON_SAMPLE_CLI_HPP
 
 // What every sample does around its routes: read its command line, listen,
-// say where, and stop cleanly on Ctrl-C or `kill`.
+// say where, and drain, then stop, on Ctrl-C or `kill`.
 
 #include <ssekit/server.hpp>
 
@@ -20,6 +20,9 @@ struct CommandLine {
     std::uint16_t port = 8080; // 0 picks a free port
     std::size_t threads = 1;
     std::size_t max_connections = ServerOptions{}.max_connections;
+    /// `--drain-seconds N`: the time a drain on the first signal may take;
+    /// 0 stops at once.
+    std::size_t drain_seconds = 10;
     /// `--redis HOST:PORT`, where a sample that shares topics finds Redis;
     /// empty host: not given.
     std::string redis_host;
@@ -44,7 +47,8 @@ struct ExtraOptions {
 };
 
 /** Reads `--host HOST`, `--port N`, `--threads N`, `--max-connections N`
-    and `--cors-origin ORIGIN` (also written `--name=value`), and those of
+    `--drain-seconds N` and `--cors-origin ORIGIN` (also written
+    `--name=value`), and those of
     `extra`.
 
     `--help` prints the usage text to stdout and exits 0; anything else it
@@ -59,7 +63,9 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program, 
 /** Sets the CORS policy `--cors-origin` asked for, listens where
     `command_line` says, prints `listening on http://HOST:PORT`
     (the bound port) as the first line of stdout, and serves on
-    `command_line.threads` threads until SIGINT or SIGTERM.
+    `command_line.threads` threads until SIGINT or SIGTERM. The first signal
+    drains the server (`Server::drain`) within `command_line.drain_seconds`,
+    or stops it at once when that is 0; a second signal stops it at once.
 
     @return The exit status for `main`: 0 after a clean stop, 1 when the
     address cannot be bound.

@@ -72,6 +72,22 @@ BOOST_DATA_TEST_CASE(prints_usage_and_exits_2_on_zero_threads, data::make(sample
     BOOST_TEST(result.output.find("--threads wants a number from 1") != std::string::npos, result.output);
 }
 
+BOOST_DATA_TEST_CASE(prints_usage_and_exits_2_on_a_bad_drain_time, data::make(sample_names), name)
+{
+    for (std::string bad : {"-1", "3601", "ten"}) {
+        auto result = run_to_end(sample_path(name), {"--drain-seconds", bad});
+        BOOST_TEST(result.exit_status == 2, name << " " << bad);
+        BOOST_TEST(result.output.find("--drain-seconds wants a number from 0 to 3600") != std::string::npos,
+                   result.output);
+    }
+}
+
+BOOST_DATA_TEST_CASE(exits_0_on_sigterm_without_a_drain_time, data::make(sample_names), name)
+{
+    SampleProcess sample(sample_path(name), {"--drain-seconds", "0"});
+    BOOST_TEST(sample.stop(SIGTERM) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(only_pubsub_and_demo_take_redis_and_only_as_host_and_port)
 {
     auto events = run_to_end(sample_path("events"), {"--redis", "127.0.0.1:6379"});

@@ -109,8 +109,18 @@ SampleProcess::~SampleProcess()
 
 int SampleProcess::stop(int signal, std::chrono::steady_clock::duration limit)
 {
+    this->signal(signal);
+    return wait_for_exit(limit);
+}
+
+void SampleProcess::signal(int signal)
+{
     if (::kill(child_.id(), signal) != 0)
         throw std::runtime_error("cannot signal the sample");
+}
+
+int SampleProcess::wait_for_exit(std::chrono::steady_clock::duration limit)
+{
     run_awaitable(io_, read_to_end(stdout_, output_), limit);
     child_.wait();
     return shell_status(child_.native_exit_code());

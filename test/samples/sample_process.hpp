@@ -46,6 +46,15 @@ public:
     */
     int stop(int signal, std::chrono::steady_clock::duration limit = std::chrono::seconds(10));
 
+    /** Waits for the process to end by itself (after a signal sent with
+        `signal`, say), and gives its status as `stop` does.
+        @throws std::runtime_error if it is still running after `limit`.
+    */
+    int wait_for_exit(std::chrono::steady_clock::duration limit = std::chrono::seconds(10));
+
+    /// Sends `signal` and returns at once.
+    void signal(int signal);
+
 private:
     boost::asio::io_context io_; // first: the pipe's operations live in it
     boost::process::async_pipe stdout_;
